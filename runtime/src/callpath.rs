@@ -1,0 +1,342 @@
+//! The call paths: Rust → C on the scheduler stack, C → Rust back on the
+//! coroutine's window, and `maybe_grow`.
+//!
+//! Cursors: a switch onto the scheduler stack starts at `ctx.sched_sp`, below
+//! every live frame there; a switch back onto the coroutine starts at the
+//! depth of `stack.call_sp` (the coroutine's stack pointer at its innermost
+//! foreign call) in the newest window. Each switch records the exact stack
+//! pointer it left and restores the cursor it changed when it returns, so
+//! calls nest to any depth.
+
+use crate::arch;
+use crate::context::{Mode, ThreadCtx, bump, ctx};
+use crate::scheduler::runtime;
+use crate::stack::SWITCH_SLACK;
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+
+/// A generated C shim: `void __coffi_shim_<name>_<hash>(void *frame)`.
+pub type Shim = unsafe extern "C" fn(frame: *mut c_void);
+
+thread_local! {
+    /// The payload of a callback panic, waiting for its foreign call to return.
+    static PENDING_PANIC: Cell<Option<Box<dyn Any + Send>>> = const { Cell::new(None) };
+}
+
+/// Runs `shim(frame)` on the scheduler stack when called on a coroutine,
+/// directly otherwise; then resumes a panic that a callback caught meanwhile.
+///
+/// # Safety
+///
+/// `frame` must point to the frame `shim` expects, valid for the whole call.
+#[inline]
+pub unsafe fn call_foreign(shim: Shim, frame: *mut c_void) {
+    let ctx = ctx();
+    ctx.foreign_depth.set(ctx.foreign_depth.get() + 1);
+    bump(&ctx.foreign_calls);
+    match ctx.mode.get() {
+        // SAFETY: forwarded from the caller.
+        Mode::Coroutine => unsafe { call_on_scheduler_stack(ctx, shim, frame) },
+        // SAFETY: forwarded from the caller.
+        Mode::Plain => unsafe { shim(frame) },
+        // SAFETY: forwarded from the caller.
+        Mode::Foreign => unsafe { call_detached(ctx, shim, frame) },
+    }
+    ctx.foreign_depth.set(ctx.foreign_depth.get() - 1);
+    if ctx.panic_pending.get() {
+        resume_callback_panic(ctx);
+    }
+}
+
+/// What `run_shim` needs, kept in the caller's frame on the coroutine stack.
+struct ForeignCall {
+    shim: Shim,
+    frame: *mut c_void,
+    protect_mark: usize,
+}
+
+/// # Safety
+///
+/// As [`call_foreign`]; `ctx.mode` is `Coroutine`.
+#[inline]
+unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
+    let Some(stack) = ctx.stack() else {
+        unreachable!("coroutine mode without a coroutine stack");
+    };
+    let saved_call_sp = stack.call_sp.get();
+    let saved_top = stack.current_top.get();
+    let mut call = ForeignCall {
+        shim,
+        frame,
+        protect_mark: stack.protected_count.get(),
+    };
+    ctx.mode.set(Mode::Foreign);
+    // SAFETY: `sched_sp` is aligned and below every live frame of the
+    // scheduler stack, which has room down to its guard page; `run_shim`
+    // does not unwind (C cannot, and it catches nothing that could).
+    unsafe { arch::call_on_stack((&raw mut call).cast(), ctx.sched_sp.get(), run_shim) };
+    ctx.mode.set(Mode::Coroutine);
+    stack.call_sp.set(saved_call_sp);
+    stack.current_top.set(saved_top);
+}
+
+/// Runs on the scheduler stack.
+unsafe extern "C" fn run_shim(arg: *mut u8, caller_sp: usize) {
+    // SAFETY: `arg` is the `ForeignCall` of `call_on_scheduler_stack`, alive
+    // until we return. It is only read: strict mode may have made its window
+    // read-only by the time the shim returns.
+    let call = unsafe { &*arg.cast::<ForeignCall>() };
+    let ctx = ctx();
+    let Some(stack) = ctx.stack() else {
+        unreachable!("foreign call without a coroutine stack");
+    };
+    stack.call_sp.set(caller_sp);
+    // SAFETY: the trampoline's contract: `frame` fits `shim`.
+    unsafe { (call.shim)(call.frame) };
+    // Strict mode: control is about to return into frames that live in the
+    // windows protected during this call.
+    if stack.protected_count.get() > call.protect_mark {
+        stack.unprotect_to(call.protect_mark);
+    }
+}
+
+/// A foreign call made by Rust code that C called on the scheduler stack (not
+/// a callback): it is not on a coroutine, so the shim runs right here, and
+/// callbacks under it run directly too.
+///
+/// # Safety
+///
+/// As [`call_foreign`].
+#[cold]
+unsafe fn call_detached(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
+    let current = ctx.current.replace(std::ptr::null());
+    ctx.mode.set(Mode::Plain);
+    // SAFETY: forwarded from the caller.
+    unsafe { shim(frame) };
+    ctx.mode.set(Mode::Foreign);
+    ctx.current.set(current);
+}
+
+#[cold]
+fn resume_callback_panic(ctx: &ThreadCtx) -> ! {
+    ctx.panic_pending.set(false);
+    match PENDING_PANIC.take() {
+        Some(payload) => resume_unwind(payload),
+        None => unreachable!("a pending callback panic without payload"),
+    }
+}
+
+/// Keeps a callback's panic for the foreign call that led to it.
+#[cold]
+fn stash_panic(name: &str, payload: Box<dyn Any + Send>) {
+    let ctx = ctx();
+    if ctx.foreign_depth.get() == 0 {
+        eprintln!(
+            "coffi: callback `{name}` panicked while called from C outside any #[foreign_call] \
+             (for example on a thread C created); a panic cannot unwind through C frames; aborting"
+        );
+        std::process::abort();
+    }
+    if !ctx.panic_pending.replace(true) {
+        PENDING_PANIC.set(Some(payload));
+    }
+}
+
+/// A zero value C gets from a callback that panicked.
+pub trait CallbackReturn: Sized {
+    /// The zero value.
+    fn zeroed() -> Self;
+}
+
+/// Runs `body` and catches its panic for the enclosing foreign call.
+fn catch_callback<R: CallbackReturn>(name: &str, body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(value) => value,
+        Err(payload) => {
+            stash_panic(name, payload);
+            R::zeroed()
+        }
+    }
+}
+
+/// Runs the body of an exported callback with `need` bytes of stack.
+///
+/// Called from C inside a coroutine's foreign call, the body runs on the
+/// coroutine's newest window below its live frames, after relocating to a
+/// larger window when fewer than `need` bytes are free there. Called anywhere
+/// else, it runs right where it is. A panic is caught; C gets
+/// [`CallbackReturn::zeroed`] and the panic resumes when the foreign call
+/// returns.
+pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
+    name: &'static str,
+    need: usize,
+    body: F,
+) -> R {
+    let ctx = ctx();
+    match ctx.mode.get() {
+        // SAFETY: mode `Foreign` means we are in C called by a coroutine's
+        // foreign call, on the scheduler stack.
+        Mode::Foreign => unsafe { callback_on_coroutine(ctx, name, need, body) },
+        Mode::Coroutine => catch_callback(name, || crate::maybe_grow(need, body)),
+        Mode::Plain => catch_callback(name, body),
+    }
+}
+
+struct CallbackCall<F, R> {
+    name: &'static str,
+    body: Option<F>,
+    result: Option<R>,
+}
+
+/// # Safety
+///
+/// `ctx.mode` is `Foreign`.
+unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
+    ctx: &ThreadCtx,
+    name: &'static str,
+    need: usize,
+    body: F,
+) -> R {
+    let (Some(stack), Some(runtime)) = (ctx.stack(), runtime()) else {
+        unreachable!("foreign mode without a coroutine");
+    };
+    let Some((_, depth)) = stack.locate(stack.call_sp.get()) else {
+        unreachable!("the coroutine's call stack pointer is in none of its windows");
+    };
+    let room = catch_unwind(AssertUnwindSafe(|| {
+        stack.room_at_depth(runtime.backing(), depth, need)
+    }));
+    let (sp, relocated) = match room {
+        Ok(room) => room,
+        Err(payload) => {
+            stash_panic(name, payload);
+            return R::zeroed();
+        }
+    };
+    if relocated && ctx.strict.get() {
+        stack.protect_older();
+    }
+    // The shim of the enclosing call re-derives its frame by this top.
+    stack.current_top.set(stack.newest().top);
+    let saved_sched_sp = ctx.sched_sp.get();
+    let mut call = CallbackCall {
+        name,
+        body: Some(body),
+        result: None,
+    };
+    ctx.mode.set(Mode::Coroutine);
+    // SAFETY: `sp` is aligned and at the depth of the coroutine's innermost
+    // live frame in its newest window, which has `need` bytes of room below
+    // it; `run_body` catches every panic.
+    unsafe { arch::call_on_stack((&raw mut call).cast(), sp, run_body::<F, R>) };
+    ctx.mode.set(Mode::Foreign);
+    ctx.sched_sp.set(saved_sched_sp);
+    bump(&ctx.callbacks);
+    call.result.unwrap_or_else(R::zeroed)
+}
+
+/// Runs on the coroutine's window.
+unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(arg: *mut u8, caller_sp: usize) {
+    // SAFETY: `arg` is the `CallbackCall` in `callback_on_coroutine`'s frame
+    // on the scheduler stack, alive and unaliased until we return.
+    let call = unsafe { &mut *arg.cast::<CallbackCall<F, R>>() };
+    // Foreign calls made by the body go below the C frames that called us.
+    ctx().sched_sp.set(caller_sp & !(arch::STACK_ALIGN - 1));
+    if let Some(body) = call.body.take() {
+        call.result = Some(catch_callback(call.name, body));
+    }
+}
+
+/// Runs `f` with at least `red_zone` bytes of stack.
+///
+/// On a coroutine, if fewer than `red_zone` bytes are free below the stack
+/// pointer in the current window, `f` runs in a larger window of the same
+/// stack (mapped now if none is large enough) at the same depth: nothing is
+/// copied and every pointer to the caller's locals stays valid, so `f` may
+/// borrow them. Outside a coroutine `f` runs in place.
+///
+/// Panics when the stack would exceed `Builder::max_stack`.
+///
+/// ```
+/// fn depth(n: u64) -> u64 {
+///     let pad = [n as u8; 256];
+///     if n == 0 {
+///         return 0;
+///     }
+///     coffi::maybe_grow(4096, || depth(n - 1) + u64::from(std::hint::black_box(pad)[0] / 255))
+///         + 1
+/// }
+/// let levels = coffi::Builder::new()
+///     .max_stack(64 << 20)
+///     .run(|| depth(2000))
+///     .unwrap();
+/// assert_eq!(levels, 2000);
+/// assert!(coffi::stats().relocations > 0);
+/// ```
+#[inline]
+pub fn maybe_grow<R>(red_zone: usize, f: impl FnOnce() -> R) -> R {
+    let ctx = ctx();
+    if ctx.mode.get() != Mode::Coroutine {
+        return f();
+    }
+    let Some(stack) = ctx.stack() else {
+        return f();
+    };
+    let sp = arch::stack_pointer();
+    match stack.locate(sp) {
+        Some((index, depth))
+            if stack.window(index).len() - depth >= red_zone.saturating_add(SWITCH_SLACK) =>
+        {
+            f()
+        }
+        _ => grow_and_run(ctx, red_zone, f),
+    }
+}
+
+struct GrowCall<F, R> {
+    f: Option<F>,
+    result: Option<std::thread::Result<R>>,
+}
+
+#[inline(never)]
+fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> R {
+    let (Some(stack), Some(runtime)) = (ctx.stack(), runtime()) else {
+        unreachable!("coroutine mode without a runtime");
+    };
+    // Read the stack pointer in the frame that switches: the switch happens
+    // at this same stack pointer.
+    let sp = arch::stack_pointer();
+    let Some((index, depth)) = stack.locate(sp) else {
+        panic!("coffi::maybe_grow: the stack pointer is in none of the coroutine's windows");
+    };
+    stack.room_at_depth(runtime.backing(), depth, red_zone);
+    // Windows are page-aligned aliases, so the offset keeps the alignment.
+    let offset = stack.newest().top as isize - stack.window(index).top as isize;
+    let saved_top = stack.current_top.replace(stack.newest().top);
+    let mut call = GrowCall {
+        f: Some(f),
+        result: None,
+    };
+    // SAFETY: the newest window aliases the current one; at the same depth
+    // `sp + offset` has `red_zone` bytes below it there, and everything below
+    // `sp` is free in every window. `run_grown` catches every panic.
+    unsafe { arch::call_with_stack_offset((&raw mut call).cast(), offset, run_grown::<F, R>) };
+    stack.current_top.set(saved_top);
+    match call.result {
+        Some(Ok(value)) => value,
+        Some(Err(payload)) => resume_unwind(payload),
+        None => unreachable!("maybe_grow's closure did not run"),
+    }
+}
+
+/// Runs in the larger window.
+unsafe extern "C" fn run_grown<F: FnOnce() -> R, R>(arg: *mut u8, _caller_sp: usize) {
+    // SAFETY: `arg` is the `GrowCall` in `grow_and_run`'s frame, reachable
+    // (and writable: maybe_grow never protects) at its old address.
+    let call = unsafe { &mut *arg.cast::<GrowCall<F, R>>() };
+    if let Some(f) = call.f.take() {
+        call.result = Some(catch_unwind(AssertUnwindSafe(f)));
+    }
+}

@@ -1,0 +1,237 @@
+//! The fault handler: turns a stack overflow past a guard page, or a strict
+//! mode write into an old window, into a clear message and an abort.
+//!
+//! It runs on an alternate signal stack (a fault on a full stack cannot push
+//! a signal frame there) and chains to the previous handler for every fault
+//! that is not coffi's.
+
+use crate::context::ctx;
+use crate::os;
+use core::fmt::Write;
+use std::cell::Cell;
+use std::mem::MaybeUninit;
+use std::sync::Once;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// Size of the alternate signal stack coffi installs when a thread has none.
+const ALT_STACK_SIZE: usize = 64 * 1024;
+
+static INSTALL: Once = Once::new();
+static PREVIOUS_SEGV: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut());
+static PREVIOUS_BUS: AtomicPtr<libc::sigaction> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Installs the handler for SIGSEGV and SIGBUS, once per process.
+pub(crate) fn install() {
+    INSTALL.call_once(|| {
+        for (signal, previous) in [
+            (libc::SIGSEGV, &PREVIOUS_SEGV),
+            (libc::SIGBUS, &PREVIOUS_BUS),
+        ] {
+            // SAFETY: an all-zero sigaction is a valid value to fill in.
+            let mut action: libc::sigaction = unsafe { MaybeUninit::zeroed().assume_init() };
+            action.sa_sigaction = on_fault as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            // SAFETY: as above.
+            let old: &'static mut libc::sigaction =
+                Box::leak(Box::new(unsafe { MaybeUninit::zeroed().assume_init() }));
+            // SAFETY: both pointers are valid sigaction values; the handler is
+            // an `extern "C"` function with the SA_SIGINFO signature.
+            let rc = unsafe {
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, &mut *old)
+            };
+            if rc == 0 {
+                previous.store(old, Ordering::Release);
+            }
+        }
+    });
+}
+
+/// Keeps an alternate signal stack installed on this thread while alive.
+pub(crate) struct AltStack {
+    mapping: Option<(usize, usize)>,
+}
+
+impl AltStack {
+    /// Installs an alternate signal stack unless the thread has one.
+    pub(crate) fn ensure() -> AltStack {
+        // SAFETY: querying the current alternate stack writes into `current`.
+        let mut current: libc::stack_t = unsafe { MaybeUninit::zeroed().assume_init() };
+        // SAFETY: as above; a null new stack only queries.
+        let has_one = unsafe { libc::sigaltstack(std::ptr::null(), &mut current) } == 0
+            && current.ss_flags & libc::SS_DISABLE == 0;
+        if has_one {
+            return AltStack { mapping: None };
+        }
+        let page = os::page_size();
+        let Ok(base) = os::reserve(page + ALT_STACK_SIZE) else {
+            return AltStack { mapping: None };
+        };
+        // SAFETY: the range was just reserved by us.
+        if unsafe { os::protect(base + page, ALT_STACK_SIZE, true) }.is_err() {
+            // SAFETY: the reservation is ours and unused.
+            unsafe { os::unmap(base, page + ALT_STACK_SIZE) };
+            return AltStack { mapping: None };
+        }
+        let stack = libc::stack_t {
+            ss_sp: (base + page) as *mut libc::c_void,
+            ss_flags: 0,
+            ss_size: ALT_STACK_SIZE,
+        };
+        // SAFETY: the stack is mapped, writable and stays so until `drop`.
+        unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+        AltStack {
+            mapping: Some((base, page + ALT_STACK_SIZE)),
+        }
+    }
+}
+
+impl Drop for AltStack {
+    fn drop(&mut self) {
+        if let Some((base, len)) = self.mapping {
+            let disable = libc::stack_t {
+                ss_sp: std::ptr::null_mut(),
+                ss_flags: libc::SS_DISABLE,
+                ss_size: 0,
+            };
+            // SAFETY: no signal handler runs on this thread now (we are in
+            // ordinary code); after disabling, the mapping is unused.
+            unsafe {
+                libc::sigaltstack(&disable, std::ptr::null_mut());
+                os::unmap(base, len);
+            }
+        }
+    }
+}
+
+/// A fixed buffer for messages formatted inside the signal handler, which
+/// must not allocate.
+struct MessageBuf {
+    bytes: [u8; 768],
+    len: usize,
+}
+
+impl Write for MessageBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.bytes.len() - self.len;
+        let n = s.len().min(room);
+        self.bytes[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Set while the handler runs, so a fault inside it is not handled twice.
+    static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
+}
+
+extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    if !IN_HANDLER.with(|h| h.replace(true)) {
+        let mut msg = MessageBuf {
+            bytes: [0; 768],
+            len: 0,
+        };
+        if describe(addr, &mut msg) {
+            // SAFETY: write(2) and abort(3) are async-signal-safe.
+            unsafe {
+                libc::write(2, msg.bytes.as_ptr().cast(), msg.len);
+                libc::abort();
+            }
+        }
+        IN_HANDLER.with(|h| h.set(false));
+    }
+    chain(signal, info, context);
+}
+
+/// Writes the message for a fault at `addr` if it is coffi's.
+fn describe(addr: usize, msg: &mut MessageBuf) -> bool {
+    let ctx = ctx();
+    if let Some(stack) = ctx.stack() {
+        let newest = stack.newest();
+        for (index, window) in stack.windows().enumerate() {
+            if window.guard_contains(addr) {
+                let _ = write!(
+                    msg,
+                    "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} in the guard page \
+                     of window {index} [{:#x}, {:#x}) ({} bytes). Give the coroutine more room: \
+                     raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
+                     raise #[export_callback(stack = N)] for callbacks; aborting.\n",
+                    window.bottom,
+                    window.top,
+                    window.len(),
+                );
+                return true;
+            }
+            if window.protected && window.contains(addr) {
+                let delta = newest.top as isize - window.top as isize;
+                let _ = write!(
+                    msg,
+                    "\ncoffi strict mode: write to {addr:#x} in old window {index} [{:#x}, {:#x}) \
+                     of a coroutine stack that moved by {delta:+} bytes to [{:#x}, {:#x}) during a \
+                     foreign call. A pointer into the coroutine stack was used after the stack \
+                     moved: C must not keep pointers to coroutine locals, and a shim must re-derive \
+                     its frame pointer by the coffi_topofstack() delta; aborting.\n",
+                    window.bottom,
+                    window.top,
+                    newest.bottom,
+                    newest.top,
+                );
+                return true;
+            }
+        }
+    }
+    let (guard, bottom) = ctx.sched_guard.get();
+    if guard <= addr && addr < bottom {
+        let _ = write!(
+            msg,
+            "\ncoffi: stack overflow on the scheduler stack (fault at {addr:#x}): C code called \
+             through #[foreign_call] needed more than the scheduler stack has; raise \
+             coffi::Builder::scheduler_stack; aborting.\n"
+        );
+        return true;
+    }
+    false
+}
+
+/// Passes a fault that is not coffi's to the handler that was there before.
+fn chain(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    let previous = if signal == libc::SIGBUS {
+        &PREVIOUS_BUS
+    } else {
+        &PREVIOUS_SEGV
+    };
+    let previous = previous.load(Ordering::Acquire);
+    // SAFETY: set once in `install` to a leaked, never-freed sigaction.
+    let previous = unsafe { previous.as_ref() };
+    match previous {
+        Some(prev)
+            if prev.sa_sigaction != libc::SIG_DFL && prev.sa_sigaction != libc::SIG_IGN =>
+        {
+            if prev.sa_flags & libc::SA_SIGINFO != 0 {
+                // SAFETY: the previous handler was installed with SA_SIGINFO,
+                // so it has this signature.
+                let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    unsafe { std::mem::transmute(prev.sa_sigaction) };
+                handler(signal, info, context);
+            } else {
+                // SAFETY: a plain handler takes the signal number only.
+                let handler: extern "C" fn(libc::c_int) =
+                    unsafe { std::mem::transmute(prev.sa_sigaction) };
+                handler(signal);
+            }
+        }
+        _ => {
+            // Restore the default action; returning re-runs the faulting
+            // instruction, which then kills the process as usual.
+            // SAFETY: a zeroed sigaction with SIG_DFL is valid.
+            unsafe {
+                let mut dfl: libc::sigaction = MaybeUninit::zeroed().assume_init();
+                dfl.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(signal, &dfl, std::ptr::null_mut());
+            }
+        }
+    }
+}

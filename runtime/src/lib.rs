@@ -1,0 +1,72 @@
+//! coffi: Go's cgo call model for Rust stackful coroutines.
+//!
+//! Coroutines run on small stacks that can move; every C function runs on
+//! the scheduler stack, which is large; C → Rust callbacks run back on the
+//! coroutine's stack, which moves to a larger window first when the callback
+//! needs more room than is free.
+//!
+//! ```text
+//! coroutine stack (window Wn)        scheduler stack (per thread, 8 MiB default)
+//!   user code
+//!   trampoline: Frame{args.., r} ──►  shim(void *a):  top0 = coffi_topofstack()
+//!                                        r = c_function(a->p0, ..)
+//!                                           └─ calls back ──► callback entry
+//!   callback body  ◄──────────────────────────────────────────  switch back onto the
+//!   (may need room: relocate Wn→Wn+1)                            coroutine's current window
+//!                                        a += coffi_topofstack() - top0
+//!                                        a->r = r
+//!   trampoline reads Frame.r  ◄──────
+//! ```
+//!
+//! Stacks move by *aliasing*: a relocation maps a larger window of the same
+//! shared-memory backing at a new address. The used part shows up at the top
+//! of the new window on the same physical pages; nothing is copied, old
+//! windows stay mapped until the coroutine ends, and every pointer into the
+//! stack stays valid. [`Builder::strict`] write-protects old windows during a
+//! foreign call that moved the stack, so a stale pointer faults at once.
+//!
+//! ```
+//! let total = coffi::run(|| {
+//!     let workers: Vec<_> = (1..=4u32)
+//!         .map(|i| coffi::spawn(move || coffi::maybe_grow(64 * 1024, move || i * 10)))
+//!         .collect();
+//!     workers.into_iter().map(|w| w.join().unwrap()).sum::<u32>()
+//! });
+//! assert_eq!(total, 100);
+//! assert!(coffi::stats().relocations >= 4);
+//! ```
+//!
+//! The C side: `#[foreign_call]` on an `extern "C"` block, `#[export_callback]`
+//! on Rust functions C calls, and `coffi_build::bridge` in `build.rs`, which
+//! generates and compiles the C shims.
+//!
+//! Limits: x86_64 and aarch64 Linux. Coroutine stacks are shared memory, so
+//! a child created by `fork` shares them with the parent: spawn processes
+//! with `posix_spawn` (as `std::process::Command` does) or fork and exec in C.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod arch;
+mod callpath;
+mod context;
+mod error;
+mod fault;
+mod ffi;
+mod info;
+mod os;
+mod scheduler;
+mod stack;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use callpath::maybe_grow;
+pub use coffi_macros::{export_callback, foreign_call};
+pub use error::{Error, ErrorKind};
+pub use ffi::{Errno, coffi_topofstack};
+pub use info::{StackInfo, Stats, stack_info, stats};
+pub use scheduler::{
+    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, JoinHandle,
+    run, spawn, try_spawn, yield_now,
+};

@@ -1,0 +1,200 @@
+//! Thin, checked wrappers over the Linux calls the stacks are made of.
+
+use crate::error::{Error, ErrorKind};
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::OnceLock;
+
+/// The system page size.
+pub(crate) fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    *PAGE.get_or_init(|| {
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(size).unwrap_or(4096).max(4096)
+    })
+}
+
+/// Rounds `n` up to a multiple of the page size.
+pub(crate) fn round_to_page(n: usize) -> usize {
+    let page = page_size();
+    n.div_ceil(page).saturating_mul(page)
+}
+
+/// Turns a failed call into an [`Error`] naming the limit that was hit.
+pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
+    match err.raw_os_error() {
+        Some(libc::ENOMEM) => {
+            let (maps, max) = map_count();
+            if max > 0 && maps + 64 >= max {
+                Error::new(
+                    ErrorKind::MapCountLimit,
+                    format!(
+                        "coffi: {what} failed: the process has {maps} memory mappings and \
+                         vm.max_map_count is {max}; each live coroutine needs 2 (window + guard) \
+                         and one more pair per relocation. Raise it with \
+                         `sysctl -w vm.max_map_count={}`",
+                        max.saturating_mul(4)
+                    ),
+                )
+            } else {
+                Error::new(
+                    ErrorKind::OutOfMemory,
+                    format!(
+                        "coffi: {what} failed: out of memory or address space ({err}); \
+                         check RLIMIT_AS (`ulimit -v`) and lower Builder::max_stack"
+                    ),
+                )
+            }
+        }
+        Some(libc::EMFILE) | Some(libc::ENFILE) => Error::new(
+            ErrorKind::FileLimit,
+            format!(
+                "coffi: {what} failed: too many open files ({err}); coffi needs one descriptor \
+                 per runtime thread; raise RLIMIT_NOFILE (`ulimit -n`)"
+            ),
+        ),
+        _ => Error::new(ErrorKind::Os, format!("coffi: {what} failed: {err}")),
+    }
+}
+
+/// Number of mappings of this process and `vm.max_map_count` (0 if unknown).
+pub(crate) fn map_count() -> (usize, usize) {
+    let maps = std::fs::read_to_string("/proc/self/maps")
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    let max = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    (maps, max)
+}
+
+/// Reserves `len` bytes of inaccessible address space.
+pub(crate) fn reserve(len: usize) -> io::Result<usize> {
+    // SAFETY: a fresh anonymous mapping at an address the kernel picks; it
+    // aliases nothing.
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if addr == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(addr as usize)
+    }
+}
+
+/// Maps `len` bytes of `fd` at `offset` over `addr`, which must lie inside a
+/// reservation made by [`reserve`] and owned by the caller.
+///
+/// # Safety
+///
+/// `[addr, addr + len)` must be part of a mapping the caller owns and that
+/// nothing else refers to.
+pub(crate) unsafe fn map_shared_fixed(
+    addr: usize,
+    len: usize,
+    fd: BorrowedFd<'_>,
+    offset: usize,
+) -> io::Result<()> {
+    let offset = libc::off_t::try_from(offset)
+        .map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+    // SAFETY: the caller owns the range; MAP_FIXED replaces its reservation.
+    let got = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_FIXED,
+            fd.as_raw_fd(),
+            offset,
+        )
+    };
+    if got == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Unmaps a range this crate mapped.
+///
+/// # Safety
+///
+/// Nothing may use `[addr, addr + len)` afterwards.
+pub(crate) unsafe fn unmap(addr: usize, len: usize) {
+    // SAFETY: the caller gives up the range.
+    let rc = unsafe { libc::munmap(addr as *mut libc::c_void, len) };
+    debug_assert_eq!(rc, 0, "munmap: {}", io::Error::last_os_error());
+}
+
+/// Changes the protection of a range this crate mapped.
+///
+/// # Safety
+///
+/// The range must be a mapping this crate owns; with `writable == false`,
+/// writes to it fault until it is made writable again.
+pub(crate) unsafe fn protect(addr: usize, len: usize, writable: bool) -> io::Result<()> {
+    let prot = if writable {
+        libc::PROT_READ | libc::PROT_WRITE
+    } else {
+        libc::PROT_READ
+    };
+    // SAFETY: the caller owns the range.
+    if unsafe { libc::mprotect(addr as *mut libc::c_void, len, prot) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Creates the sparse shared-memory object that backs a runtime's stacks.
+pub(crate) fn memfd() -> io::Result<OwnedFd> {
+    // SAFETY: the name is a NUL-terminated literal.
+    let fd = unsafe { libc::memfd_create(c"coffi-stacks".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        // SAFETY: `fd` was just created and is owned by nobody else.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+}
+
+/// Sets the size of the backing object (sparse: no memory is committed).
+pub(crate) fn set_len(fd: &OwnedFd, len: usize) -> io::Result<()> {
+    let len =
+        libc::off_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+    // SAFETY: plain syscall on a descriptor we own.
+    if unsafe { libc::ftruncate(fd.as_raw_fd(), len) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Frees the physical pages of `[offset, offset + len)` of the backing object.
+pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
+    if len == 0 {
+        return;
+    }
+    let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
+        return;
+    };
+    // SAFETY: plain syscall on a descriptor we own; the range is ours. A
+    // failure only means the pages stay resident until the runtime ends.
+    unsafe {
+        libc::fallocate(
+            fd.as_raw_fd(),
+            libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+            offset,
+            len,
+        )
+    };
+}

@@ -1,0 +1,121 @@
+//! The per-runtime backing object and the pool of coroutine stacks.
+//!
+//! One sparse `memfd` holds every stack of a runtime, one `max_stack`-sized
+//! slot each, so the runtime needs one file descriptor however many
+//! coroutines it runs. Finished stacks keep their first window mapped in a
+//! small warm set so spawning does not pay for `mmap`; beyond it, the window
+//! is unmapped and the slot's pages are released with `PUNCH_HOLE`.
+
+use super::{CoroutineStack, Window};
+use crate::error::Error;
+use crate::os;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+/// Finished stacks kept mapped and warm for the next spawn.
+pub(crate) const WARM_STACKS: usize = 64;
+
+/// Slots added to the backing at a time.
+const SLOT_CHUNK: usize = 1024;
+
+/// The stacks of one runtime.
+pub(crate) struct StackPool {
+    fd: OwnedFd,
+    slot_size: usize,
+    initial: usize,
+    limit: usize,
+    /// Slots the backing is currently sized for.
+    slots_sized: usize,
+    /// Slots handed out at least once.
+    slots_used: usize,
+    /// Finished stacks with their first window still mapped.
+    warm: Vec<Box<CoroutineStack>>,
+    /// Released slots: no mapping, no pages.
+    cold: Vec<usize>,
+}
+
+impl StackPool {
+    /// A pool of stacks that start at `initial` bytes and grow up to `limit`.
+    pub(crate) fn new(initial: usize, limit: usize) -> Result<Self, Error> {
+        let fd = os::memfd().map_err(|e| os::os_error("creating the stack backing (memfd)", e))?;
+        Ok(StackPool {
+            fd,
+            slot_size: limit,
+            initial,
+            limit,
+            slots_sized: 0,
+            slots_used: 0,
+            warm: Vec::new(),
+            cold: Vec::new(),
+        })
+    }
+
+    /// The backing object, for relocations.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// A stack for a new coroutine.
+    pub(crate) fn acquire(&mut self) -> Result<Box<CoroutineStack>, Error> {
+        if let Some(stack) = self.warm.pop() {
+            return Ok(stack);
+        }
+        let slot = match self.cold.pop() {
+            Some(slot) => slot,
+            None => self.new_slot()?,
+        };
+        let slot_end = (slot + 1) * self.slot_size;
+        match Window::map(self.fd.as_fd(), slot_end, self.initial) {
+            Ok(window) => Ok(Box::new(CoroutineStack::new(
+                slot, slot_end, self.limit, window,
+            ))),
+            Err(err) => {
+                self.cold.push(slot);
+                Err(os::os_error("mapping a coroutine stack", err))
+            }
+        }
+    }
+
+    fn new_slot(&mut self) -> Result<usize, Error> {
+        if self.slots_used == self.slots_sized {
+            let slots = self.slots_sized + SLOT_CHUNK;
+            let len = slots
+                .checked_mul(self.slot_size)
+                .ok_or_else(|| os::os_error("sizing the stack backing", std::io::Error::from_raw_os_error(libc::EFBIG)))?;
+            os::set_len(&self.fd, len).map_err(|e| os::os_error("sizing the stack backing", e))?;
+            self.slots_sized = slots;
+        }
+        self.slots_used += 1;
+        Ok(self.slots_used - 1)
+    }
+
+    /// Takes back the stack of a finished coroutine.
+    ///
+    /// # Safety
+    ///
+    /// The coroutine that ran on `stack` must have finished and been dropped.
+    pub(crate) unsafe fn release(&mut self, stack: Box<CoroutineStack>) {
+        // SAFETY: forwarded from the caller.
+        let largest = unsafe { stack.reset() };
+        let slot_end = stack.slot_end();
+        if self.warm.len() < WARM_STACKS {
+            // Keep the first window's pages; give back what relocations touched.
+            os::punch_hole(&self.fd, slot_end - largest, largest - self.initial);
+            self.warm.push(stack);
+        } else {
+            // SAFETY: the coroutine is gone; nothing refers to its window.
+            unsafe { stack.first().unmap() };
+            os::punch_hole(&self.fd, slot_end - largest, largest);
+            self.cold.push(stack.slot);
+        }
+    }
+}
+
+impl Drop for StackPool {
+    fn drop(&mut self) {
+        for stack in self.warm.drain(..) {
+            // SAFETY: warm stacks belong to finished coroutines only.
+            unsafe { stack.first().unmap() };
+        }
+        // Closing the memfd frees every page of the backing.
+    }
+}

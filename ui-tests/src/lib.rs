@@ -1,0 +1,1 @@
+//! Compile-fail tests of the coffi macros live in `ui/`, run by `tests/ui.rs`.
