@@ -1,0 +1,206 @@
+//! Every failure row of the design: a clear message, never silent corruption.
+
+mod common;
+
+use common::{assert_died_with, call_int_shim, deep_sum, is_child, run_in_child};
+use coffi::__private::run_callback;
+use std::ffi::c_void;
+use std::panic::catch_unwind;
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn overflowing_a_coroutine_window_reports_and_aborts() {
+    if is_child("overflow") {
+        coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| deep_sum(5000))
+            .unwrap();
+        return;
+    }
+    let out = run_in_child("overflowing_a_coroutine_window_reports_and_aborts", "overflow");
+    assert_died_with(&out, &["coffi: stack overflow in a coroutine", "guard page of window 0", "16384 bytes"]);
+}
+
+#[test]
+fn overflowing_the_scheduler_stack_in_c_reports_and_aborts() {
+    unsafe extern "C" fn hungry_c(_a: *mut c_void) {
+        std::hint::black_box(deep_sum(10_000));
+    }
+    if is_child("sched") {
+        coffi::Builder::new()
+            .scheduler_stack(256 * 1024)
+            .run(|| {
+                // SAFETY: the shim ignores its frame.
+                unsafe { coffi::__private::call_foreign(hungry_c, std::ptr::null_mut()) }
+            })
+            .unwrap();
+        return;
+    }
+    let out = run_in_child("overflowing_the_scheduler_stack_in_c_reports_and_aborts", "sched");
+    assert_died_with(&out, &["stack overflow on the scheduler stack", "Builder::scheduler_stack"]);
+}
+
+#[test]
+fn relocating_past_max_stack_panics_naming_the_limit() {
+    coffi::Builder::new()
+        .max_stack(64 * 1024)
+        .run(|| {
+            let h = coffi::spawn(|| coffi::maybe_grow(1 << 20, || 1));
+            let msg = panic_message(&*h.join().unwrap_err());
+            assert!(msg.contains("coffi: stack limit of 65536 bytes reached"), "{msg}");
+            assert!(msg.contains("Builder::max_stack"), "{msg}");
+        })
+        .unwrap();
+}
+
+extern "C" fn too_hungry_cb() -> i32 {
+    run_callback("too_hungry_cb", 1 << 20, || 5)
+}
+
+unsafe extern "C" fn too_hungry_shim(a: *mut c_void) {
+    let top0 = coffi::coffi_topofstack();
+    let r = too_hungry_cb();
+    // SAFETY: `a` is this call's frame.
+    unsafe { common::store_adjusted(a, top0, r) };
+}
+
+#[test]
+fn a_callback_beyond_max_stack_fails_its_coroutine_not_the_process() {
+    coffi::Builder::new()
+        .max_stack(128 * 1024)
+        .run(|| {
+            let h = coffi::spawn(|| call_int_shim(too_hungry_shim));
+            let msg = panic_message(&*h.join().unwrap_err());
+            assert!(msg.contains("stack limit of 131072 bytes reached"), "{msg}");
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_panicking_coroutine_fails_its_join_and_the_others_keep_running() {
+    let total = coffi::run(|| {
+        let bad = coffi::spawn(|| -> u32 { panic!("coroutine failed on purpose") });
+        let good: Vec<_> = (0..5u32)
+            .map(|i| {
+                coffi::spawn(move || {
+                    coffi::yield_now();
+                    i
+                })
+            })
+            .collect();
+        assert!(bad.join().is_err());
+        good.into_iter().map(|h| h.join().unwrap()).sum::<u32>()
+    });
+    assert_eq!(total, 10);
+}
+
+#[test]
+fn a_panic_in_the_main_coroutine_propagates_from_run() {
+    let err = catch_unwind(|| coffi::run(|| panic!("main failed on purpose"))).unwrap_err();
+    assert_eq!(panic_message(&*err), "main failed on purpose");
+    // The thread can start a new runtime afterwards.
+    assert_eq!(coffi::run(|| 3), 3);
+}
+
+#[test]
+fn spawn_and_yield_outside_run_panic_saying_why() {
+    let err = catch_unwind(|| coffi::spawn(|| ())).unwrap_err();
+    assert!(panic_message(&*err).contains("outside coffi::run"), "{}", panic_message(&*err));
+    let err = catch_unwind(coffi::yield_now).unwrap_err();
+    assert!(panic_message(&*err).contains("outside a coroutine"), "{}", panic_message(&*err));
+    let err = coffi::try_spawn(|| ()).unwrap_err();
+    assert_eq!(err.kind(), coffi::ErrorKind::OutsideRuntime);
+}
+
+#[test]
+fn run_inside_run_is_an_error() {
+    coffi::run(|| {
+        let err = coffi::Builder::new().run(|| ()).unwrap_err();
+        assert_eq!(err.kind(), coffi::ErrorKind::Nested);
+    });
+}
+
+#[test]
+fn bad_settings_and_unallocatable_stacks_are_errors() {
+    let err = coffi::Builder::new().initial_stack(1 << 20).max_stack(1 << 16).run(|| ()).unwrap_err();
+    assert_eq!(err.kind(), coffi::ErrorKind::Config);
+    assert!(err.to_string().contains("max_stack"), "{err}");
+    let err = coffi::Builder::new().scheduler_stack(usize::MAX / 4).run(|| ()).unwrap_err();
+    assert!(err.to_string().contains("scheduler stack"), "{err}");
+}
+
+extern "C" fn yielding_cb() -> i32 {
+    run_callback("yielding_cb", 8 * 1024, || {
+        coffi::yield_now();
+        1
+    })
+}
+
+unsafe extern "C" fn yielding_shim(a: *mut c_void) {
+    let top0 = coffi::coffi_topofstack();
+    let r = yielding_cb();
+    // SAFETY: `a` is this call's frame.
+    unsafe { common::store_adjusted(a, top0, r) };
+}
+
+#[test]
+fn yielding_inside_a_callback_panics_saying_why() {
+    coffi::run(|| {
+        let h = coffi::spawn(|| call_int_shim(yielding_shim));
+        let msg = panic_message(&*h.join().unwrap_err());
+        assert!(msg.contains("inside an #[export_callback]"), "{msg}");
+    });
+}
+
+/// Fills the process's mappings up to `vm.max_map_count` minus `leave`, by
+/// splitting one reservation into alternating protections.
+fn fill_mappings(leave: usize) {
+    let (current, max) = (common::mappings(), std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap().trim().parse::<usize>().unwrap());
+    let want = max.saturating_sub(current + leave);
+    let pages = want + 2;
+    // SAFETY: a fresh private reservation that nothing else uses.
+    let base = unsafe {
+        libc::mmap(std::ptr::null_mut(), pages * 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+    } as usize;
+    assert_ne!(base, libc::MAP_FAILED as usize);
+    for page in (1..pages).step_by(2) {
+        // SAFETY: inside the reservation above.
+        if unsafe { libc::mprotect((base + page * 4096) as *mut c_void, 4096, libc::PROT_READ) } != 0 {
+            break;
+        }
+    }
+}
+
+#[test]
+fn try_spawn_fails_cleanly_at_vm_max_map_count() {
+    if is_child("maps") {
+        coffi::run(|| {
+            fill_mappings(200);
+            let mut handles = Vec::new();
+            let err = loop {
+                match coffi::try_spawn(|| ()) {
+                    Ok(h) => handles.push(h),
+                    Err(err) => break err,
+                }
+                assert!(handles.len() < 100_000, "the limit never hit");
+            };
+            println!("spawned {} then: {err}", handles.len());
+            assert_eq!(err.kind(), coffi::ErrorKind::MapCountLimit, "{err}");
+            assert!(err.to_string().contains("vm.max_map_count"), "{err}");
+            let err = catch_unwind(|| coffi::spawn(|| ())).unwrap_err();
+            assert!(panic_message(&*err).contains("vm.max_map_count"));
+            println!("CHILD-OK");
+        });
+        return;
+    }
+    let out = run_in_child("try_spawn_fails_cleanly_at_vm_max_map_count", "maps");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("CHILD-OK"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -1,0 +1,96 @@
+//! Strict mode: a write through a pointer into a window the stack left
+//! during a foreign call faults with the runtime's message; the same write
+//! re-derived by the `coffi_topofstack()` delta succeeds.
+
+mod common;
+
+use common::{IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, run_in_child, store_adjusted};
+use coffi::__private::run_callback;
+use std::ffi::c_void;
+
+/// A callback that needs 256 KiB: from a 16 KiB coroutine it moves the stack.
+extern "C" fn hungry_cb() -> i32 {
+    run_callback("hungry_cb", 256 * 1024, || deep_sum(128) as i32)
+}
+
+/// A shim that forgets the delta: writes the result through the old pointer.
+unsafe extern "C" fn stale_shim(a: *mut c_void) {
+    let r = hungry_cb();
+    // SAFETY: deliberately stale: `a` points into the window the stack left;
+    // strict mode must catch this write.
+    unsafe { (*a.cast::<IntFrame>()).r = r };
+}
+
+/// The same shim done right.
+unsafe extern "C" fn adjusted_shim(a: *mut c_void) {
+    let top0 = coffi::coffi_topofstack();
+    let r = hungry_cb();
+    // SAFETY: `a` is this call's frame, re-derived by the delta.
+    unsafe { store_adjusted(a, top0, r) };
+}
+
+fn strict_runtime() -> coffi::Builder {
+    coffi::Builder::new().initial_stack(16 * 1024).strict(true)
+}
+
+#[test]
+fn a_write_through_a_stale_pointer_kills_the_process_in_strict_mode() {
+    if is_child("stale") {
+        strict_runtime().run(|| call_int_shim(stale_shim)).unwrap();
+        return; // not reached: the write above faults
+    }
+    let out = run_in_child("a_write_through_a_stale_pointer_kills_the_process_in_strict_mode", "stale");
+    assert_died_with(&out, &["coffi strict mode: write to", "old window 0", "moved by"]);
+}
+
+#[test]
+fn the_same_write_re_derived_by_the_delta_succeeds_in_strict_mode() {
+    let (value, relocations) = strict_runtime()
+        .run(|| (call_int_shim(adjusted_shim), coffi::stack_info().unwrap().relocations))
+        .unwrap();
+    assert_eq!(value, 128 * 129 / 2);
+    assert_eq!(relocations, 1);
+}
+
+#[test]
+fn without_strict_mode_the_stale_write_lands_through_the_alias() {
+    // Old windows stay mapped on the same pages: the value arrives anyway.
+    let value = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| call_int_shim(stale_shim))
+        .unwrap();
+    assert_eq!(value, 128 * 129 / 2);
+}
+
+thread_local! {
+    static KEPT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// C that keeps a pointer to a coroutine local (as cgo's rules forbid) and
+/// writes through it after a callback moved the stack.
+unsafe extern "C" fn keeps_pointer_shim(a: *mut c_void) {
+    let top0 = coffi::coffi_topofstack();
+    let r = hungry_cb();
+    let kept = KEPT.get() as *mut u64;
+    // SAFETY: deliberately stale (see above); faults in strict mode.
+    unsafe { kept.write_volatile(1) };
+    // SAFETY: `a` is this call's frame, re-derived by the delta.
+    unsafe { store_adjusted(a, top0, r) };
+}
+
+#[test]
+fn c_writing_to_a_kept_coroutine_pointer_is_caught() {
+    if is_child("kept") {
+        strict_runtime()
+            .run(|| {
+                let mut local = 0u64;
+                KEPT.set(&raw mut local as usize);
+                call_int_shim(keeps_pointer_shim);
+                std::hint::black_box(local)
+            })
+            .unwrap();
+        return;
+    }
+    let out = run_in_child("c_writing_to_a_kept_coroutine_pointer_is_caught", "kept");
+    assert_died_with(&out, &["coffi strict mode: write to"]);
+}
