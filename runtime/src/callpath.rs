@@ -261,12 +261,11 @@ unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(arg: *mut u8,
 ///
 /// ```
 /// fn depth(n: u64) -> u64 {
-///     let pad = [n as u8; 256];
+///     let pad = std::hint::black_box([0u8; 256]);
 ///     if n == 0 {
-///         return 0;
+///         return u64::from(pad[0]);
 ///     }
-///     coffi::maybe_grow(4096, || depth(n - 1) + u64::from(std::hint::black_box(pad)[0] / 255))
-///         + 1
+///     coffi::maybe_grow(4096, || depth(n - 1)) + 1
 /// }
 /// let levels = coffi::Builder::new()
 ///     .max_stack(64 << 20)

@@ -126,7 +126,11 @@ thread_local! {
     static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
 }
 
-extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+extern "C" fn on_fault(
+    signal: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
     if !IN_HANDLER.with(|h| h.replace(true)) {
@@ -174,10 +178,7 @@ fn describe(addr: usize, msg: &mut MessageBuf) -> bool {
                      foreign call. A pointer into the coroutine stack was used after the stack \
                      moved: C must not keep pointers to coroutine locals, and a shim must re-derive \
                      its frame pointer by the coffi_topofstack() delta; aborting.\n",
-                    window.bottom,
-                    window.top,
-                    newest.bottom,
-                    newest.top,
+                    window.bottom, window.top, newest.bottom, newest.top,
                 );
                 return true;
             }
@@ -207,9 +208,7 @@ fn chain(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_
     // SAFETY: set once in `install` to a leaked, never-freed sigaction.
     let previous = unsafe { previous.as_ref() };
     match previous {
-        Some(prev)
-            if prev.sa_sigaction != libc::SIG_DFL && prev.sa_sigaction != libc::SIG_IGN =>
-        {
+        Some(prev) if prev.sa_sigaction != libc::SIG_DFL && prev.sa_sigaction != libc::SIG_IGN => {
             if prev.sa_flags & libc::SA_SIGINFO != 0 {
                 // SAFETY: the previous handler was installed with SA_SIGINFO,
                 // so it has this signature.

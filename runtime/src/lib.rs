@@ -67,6 +67,6 @@ pub use error::{Error, ErrorKind};
 pub use ffi::{Errno, coffi_topofstack};
 pub use info::{StackInfo, Stats, stack_info, stats};
 pub use scheduler::{
-    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, JoinHandle,
-    run, spawn, try_spawn, yield_now,
+    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, JoinHandle, run,
+    spawn, try_spawn, yield_now,
 };

@@ -104,8 +104,8 @@ pub(crate) unsafe fn map_shared_fixed(
     fd: BorrowedFd<'_>,
     offset: usize,
 ) -> io::Result<()> {
-    let offset = libc::off_t::try_from(offset)
-        .map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+    let offset =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
     // SAFETY: the caller owns the range; MAP_FIXED replaces its reservation.
     let got = unsafe {
         libc::mmap(
@@ -169,8 +169,7 @@ pub(crate) fn memfd() -> io::Result<OwnedFd> {
 
 /// Sets the size of the backing object (sparse: no memory is committed).
 pub(crate) fn set_len(fd: &OwnedFd, len: usize) -> io::Result<()> {
-    let len =
-        libc::off_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
+    let len = libc::off_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
     // SAFETY: plain syscall on a descriptor we own.
     if unsafe { libc::ftruncate(fd.as_raw_fd(), len) } == 0 {
         Ok(())

@@ -47,6 +47,7 @@ pub(crate) struct Runtime {
     pool: RefCell<StackPool>,
     backing: RawFd,
     ready: RefCell<VecDeque<Box<Task>>>,
+    #[allow(clippy::vec_box, reason = "tasks move between queues as one pointer")]
     waiting: RefCell<HashMap<u64, Vec<Box<Task>>>>,
     next_id: Cell<u64>,
 }
@@ -241,7 +242,10 @@ impl Builder {
         ctx.strict.set(self.strict);
         ctx.sched_guard.set((sched.guard, sched.bottom));
         ctx.runtime.set(&runtime);
-        let _active = ActiveRuntime { sched, len: page + sched_len };
+        let _active = ActiveRuntime {
+            sched,
+            len: page + sched_len,
+        };
 
         let main = spawn_on(&runtime, f)?;
         // Drive every coroutine to completion on the scheduler stack. Panics
@@ -448,8 +452,7 @@ pub fn run<T: 'static>(f: impl FnOnce() -> T + 'static) -> T {
 pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     match try_spawn(f) {
         Ok(handle) => handle,
-        Err(err) if err.kind() == ErrorKind::OutsideRuntime => panic!("{err}"),
-        Err(err) => panic!("coffi::spawn: {err}"),
+        Err(err) => panic!("{err}"),
     }
 }
 
@@ -463,9 +466,7 @@ pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
 ///     assert_eq!(h.join().unwrap(), 5);
 /// });
 /// ```
-pub fn try_spawn<T: 'static>(
-    f: impl FnOnce() -> T + 'static,
-) -> Result<JoinHandle<T>, Error> {
+pub fn try_spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> Result<JoinHandle<T>, Error> {
     let Some(runtime) = runtime() else {
         return Err(Error::new(
             ErrorKind::OutsideRuntime,

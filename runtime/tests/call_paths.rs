@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{IntFrame, call_int_shim, deep_sum, store_adjusted};
 use coffi::__private::run_callback;
+use common::{IntFrame, call_int_shim, deep_sum, store_adjusted};
 use std::cell::Cell;
 use std::ffi::c_void;
 
@@ -30,7 +30,10 @@ extern "C" fn nest_cb() -> i32 {
         return run_callback("deep_cb", 1024 * 1024, || {
             let before = coffi::stack_info().unwrap();
             let r = deep_sum(400) as i32; // 100 to 300 KiB of stack, by build profile
-            assert!(coffi::stack_info().unwrap().window_len >= 1024 * 1024, "{before:?}");
+            assert!(
+                coffi::stack_info().unwrap().window_len >= 1024 * 1024,
+                "{before:?}"
+            );
             r
         });
     }
@@ -113,7 +116,10 @@ fn c_code_runs_on_the_scheduler_stack_not_on_the_coroutine() {
         // SAFETY: `where_am_i` takes a usize frame; no callback, no move.
         unsafe { coffi::__private::call_foreign(where_am_i, (&raw mut frame).cast()) };
         let on_coroutine = frame < info.top && frame >= info.top - info.limit;
-        assert!(!on_coroutine, "C ran at {frame:#x}, inside the coroutine stack");
+        assert!(
+            !on_coroutine,
+            "C ran at {frame:#x}, inside the coroutine stack"
+        );
     });
 }
 
@@ -145,9 +151,14 @@ fn a_panic_in_a_callback_resumes_in_the_coroutine_after_c_returns() {
             unsafe { coffi::__private::call_foreign(shim_checks_zero, (&raw mut frame).cast()) };
             unreachable!("the callback's panic resumes when the call returns")
         });
-        let others: Vec<_> = (0..3).map(|i| coffi::spawn(move || call_int_shim(plain_shim) + i)).collect();
+        let others: Vec<_> = (0..3)
+            .map(|i| coffi::spawn(move || call_int_shim(plain_shim) + i))
+            .collect();
         let err = failing.join().expect_err("the coroutine must fail");
-        assert_eq!(err.downcast_ref::<&str>(), Some(&"callback failed on purpose"));
+        assert_eq!(
+            err.downcast_ref::<&str>(),
+            Some(&"callback failed on purpose")
+        );
         others.into_iter().map(|h| h.join().unwrap()).sum::<i32>()
     });
     assert_eq!(survivors, 42 * 3 + 3);

@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{assert_died_with, call_int_shim, deep_sum, is_child, run_in_child};
 use coffi::__private::run_callback;
+use common::{assert_died_with, call_int_shim, deep_sum, is_child, run_in_child};
 use std::ffi::c_void;
 use std::panic::catch_unwind;
 
@@ -24,8 +24,18 @@ fn overflowing_a_coroutine_window_reports_and_aborts() {
             .unwrap();
         return;
     }
-    let out = run_in_child("overflowing_a_coroutine_window_reports_and_aborts", "overflow");
-    assert_died_with(&out, &["coffi: stack overflow in a coroutine", "guard page of window 0", "16384 bytes"]);
+    let out = run_in_child(
+        "overflowing_a_coroutine_window_reports_and_aborts",
+        "overflow",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "coffi: stack overflow in a coroutine",
+            "guard page of window 0",
+            "16384 bytes",
+        ],
+    );
 }
 
 #[test]
@@ -43,8 +53,17 @@ fn overflowing_the_scheduler_stack_in_c_reports_and_aborts() {
             .unwrap();
         return;
     }
-    let out = run_in_child("overflowing_the_scheduler_stack_in_c_reports_and_aborts", "sched");
-    assert_died_with(&out, &["stack overflow on the scheduler stack", "Builder::scheduler_stack"]);
+    let out = run_in_child(
+        "overflowing_the_scheduler_stack_in_c_reports_and_aborts",
+        "sched",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "stack overflow on the scheduler stack",
+            "Builder::scheduler_stack",
+        ],
+    );
 }
 
 #[test]
@@ -54,7 +73,10 @@ fn relocating_past_max_stack_panics_naming_the_limit() {
         .run(|| {
             let h = coffi::spawn(|| coffi::maybe_grow(1 << 20, || 1));
             let msg = panic_message(&*h.join().unwrap_err());
-            assert!(msg.contains("coffi: stack limit of 65536 bytes reached"), "{msg}");
+            assert!(
+                msg.contains("coffi: stack limit of 65536 bytes reached"),
+                "{msg}"
+            );
             assert!(msg.contains("Builder::max_stack"), "{msg}");
         })
         .unwrap();
@@ -112,9 +134,17 @@ fn a_panic_in_the_main_coroutine_propagates_from_run() {
 #[test]
 fn spawn_and_yield_outside_run_panic_saying_why() {
     let err = catch_unwind(|| coffi::spawn(|| ())).unwrap_err();
-    assert!(panic_message(&*err).contains("outside coffi::run"), "{}", panic_message(&*err));
+    assert!(
+        panic_message(&*err).contains("outside coffi::run"),
+        "{}",
+        panic_message(&*err)
+    );
     let err = catch_unwind(coffi::yield_now).unwrap_err();
-    assert!(panic_message(&*err).contains("outside a coroutine"), "{}", panic_message(&*err));
+    assert!(
+        panic_message(&*err).contains("outside a coroutine"),
+        "{}",
+        panic_message(&*err)
+    );
     let err = coffi::try_spawn(|| ()).unwrap_err();
     assert_eq!(err.kind(), coffi::ErrorKind::OutsideRuntime);
 }
@@ -129,10 +159,17 @@ fn run_inside_run_is_an_error() {
 
 #[test]
 fn bad_settings_and_unallocatable_stacks_are_errors() {
-    let err = coffi::Builder::new().initial_stack(1 << 20).max_stack(1 << 16).run(|| ()).unwrap_err();
+    let err = coffi::Builder::new()
+        .initial_stack(1 << 20)
+        .max_stack(1 << 16)
+        .run(|| ())
+        .unwrap_err();
     assert_eq!(err.kind(), coffi::ErrorKind::Config);
     assert!(err.to_string().contains("max_stack"), "{err}");
-    let err = coffi::Builder::new().scheduler_stack(usize::MAX / 4).run(|| ()).unwrap_err();
+    let err = coffi::Builder::new()
+        .scheduler_stack(usize::MAX / 4)
+        .run(|| ())
+        .unwrap_err();
     assert!(err.to_string().contains("scheduler stack"), "{err}");
 }
 
@@ -162,17 +199,33 @@ fn yielding_inside_a_callback_panics_saying_why() {
 /// Fills the process's mappings up to `vm.max_map_count` minus `leave`, by
 /// splitting one reservation into alternating protections.
 fn fill_mappings(leave: usize) {
-    let (current, max) = (common::mappings(), std::fs::read_to_string("/proc/sys/vm/max_map_count").unwrap().trim().parse::<usize>().unwrap());
+    let (current, max) = (
+        common::mappings(),
+        std::fs::read_to_string("/proc/sys/vm/max_map_count")
+            .unwrap()
+            .trim()
+            .parse::<usize>()
+            .unwrap(),
+    );
     let want = max.saturating_sub(current + leave);
     let pages = want + 2;
     // SAFETY: a fresh private reservation that nothing else uses.
     let base = unsafe {
-        libc::mmap(std::ptr::null_mut(), pages * 4096, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+        libc::mmap(
+            std::ptr::null_mut(),
+            pages * 4096,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
     } as usize;
     assert_ne!(base, libc::MAP_FAILED as usize);
     for page in (1..pages).step_by(2) {
         // SAFETY: inside the reservation above.
-        if unsafe { libc::mprotect((base + page * 4096) as *mut c_void, 4096, libc::PROT_READ) } != 0 {
+        if unsafe { libc::mprotect((base + page * 4096) as *mut c_void, 4096, libc::PROT_READ) }
+            != 0
+        {
             break;
         }
     }
@@ -202,5 +255,9 @@ fn try_spawn_fails_cleanly_at_vm_max_map_count() {
     }
     let out = run_in_child("try_spawn_fails_cleanly_at_vm_max_map_count", "maps");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && stdout.contains("CHILD-OK"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.contains("CHILD-OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -22,7 +22,10 @@ fn maybe_grow_moves_the_stack_and_old_addresses_alias_the_new_ones() {
                 assert_ne!(delta, 0, "the stack top must move");
                 assert!(after.relocations >= 1);
                 assert!(after.window_len >= 256 * 1024, "{after:?}");
-                assert!(after.window_len - after.used >= 256 * 1024 - 1024, "{after:?}");
+                assert!(
+                    after.window_len - after.used >= 256 * 1024 - 1024,
+                    "{after:?}"
+                );
                 // The same bytes, seen at the new address.
                 let new_addr = (old_addr as isize + delta) as *mut u8;
                 // SAFETY: `pattern` lives in the caller's frame; the new
@@ -37,7 +40,11 @@ fn maybe_grow_moves_the_stack_and_old_addresses_alias_the_new_ones() {
                 assert_eq!(std::hint::black_box(&*alias)[4], 0xCD);
             });
             assert_eq!(pattern[3], 0xAB);
-            assert_eq!(coffi::stack_info().unwrap().top, before.top, "back in the first window");
+            assert_eq!(
+                coffi::stack_info().unwrap().top,
+                before.top,
+                "back in the first window"
+            );
         })
         .unwrap();
     assert!(coffi::stats().relocations >= 1);
@@ -107,7 +114,9 @@ fn relocation_shares_physical_pages_instead_of_copying() {
                     let new = (old + page).wrapping_add(delta) as *const u8;
                     // SAFETY: aliases `big[page]`, which is live in the caller.
                     assert_eq!(unsafe { new.read_volatile() }, big[page]);
-                    if let (Some(a), Some(b)) = (physical_frame(old + page), physical_frame(new as usize)) {
+                    if let (Some(a), Some(b)) =
+                        (physical_frame(old + page), physical_frame(new as usize))
+                    {
                         assert_eq!(a, b, "page {page} was copied, not aliased");
                     }
                 }
@@ -140,13 +149,19 @@ fn ten_thousand_coroutines_each_relocating_leave_no_mappings_behind() {
             }
             let live = mappings();
             // The pool keeps at most 64 warm stacks (2 mappings each).
-            assert!(live <= before + 2 * 64 + 32, "{live} mappings inside, {before} before");
+            assert!(
+                live <= before + 2 * 64 + 32,
+                "{live} mappings inside, {before} before"
+            );
         })
         .unwrap();
     assert!(coffi::stats().relocations >= 10_000);
     assert_eq!(coffi::stats().spawned, 10_001);
     let after = mappings();
-    assert!(after <= before + 8, "{after} mappings after, {before} before");
+    assert!(
+        after <= before + 8,
+        "{after} mappings after, {before} before"
+    );
 }
 
 #[test]

@@ -4,8 +4,10 @@
 
 mod common;
 
-use common::{IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, run_in_child, store_adjusted};
 use coffi::__private::run_callback;
+use common::{
+    IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, run_in_child, store_adjusted,
+};
 use std::ffi::c_void;
 
 /// A callback that needs 256 KiB: from a 16 KiB coroutine it moves the stack.
@@ -39,14 +41,25 @@ fn a_write_through_a_stale_pointer_kills_the_process_in_strict_mode() {
         strict_runtime().run(|| call_int_shim(stale_shim)).unwrap();
         return; // not reached: the write above faults
     }
-    let out = run_in_child("a_write_through_a_stale_pointer_kills_the_process_in_strict_mode", "stale");
-    assert_died_with(&out, &["coffi strict mode: write to", "old window 0", "moved by"]);
+    let out = run_in_child(
+        "a_write_through_a_stale_pointer_kills_the_process_in_strict_mode",
+        "stale",
+    );
+    assert_died_with(
+        &out,
+        &["coffi strict mode: write to", "old window 0", "moved by"],
+    );
 }
 
 #[test]
 fn the_same_write_re_derived_by_the_delta_succeeds_in_strict_mode() {
     let (value, relocations) = strict_runtime()
-        .run(|| (call_int_shim(adjusted_shim), coffi::stack_info().unwrap().relocations))
+        .run(|| {
+            (
+                call_int_shim(adjusted_shim),
+                coffi::stack_info().unwrap().relocations,
+            )
+        })
         .unwrap();
     assert_eq!(value, 128 * 129 / 2);
     assert_eq!(relocations, 1);

@@ -105,10 +105,13 @@ impl CoroutineStack {
     /// Makes `need` bytes of room below depth `depth`: returns where code that
     /// needs it may run, relocating to a new, larger window when no window
     /// has the room. Panics with the limit when it would exceed `limit`.
-    pub(crate) fn room_at_depth(&self, fd: BorrowedFd<'_>, depth: usize, need: usize) -> (usize, bool) {
-        let required = depth
-            .saturating_add(need)
-            .saturating_add(SWITCH_SLACK);
+    pub(crate) fn room_at_depth(
+        &self,
+        fd: BorrowedFd<'_>,
+        depth: usize,
+        need: usize,
+    ) -> (usize, bool) {
+        let required = depth.saturating_add(need).saturating_add(SWITCH_SLACK);
         let mut relocated = false;
         if self.newest().len() < required {
             self.relocate(fd, required);
@@ -134,7 +137,10 @@ impl CoroutineStack {
             .min(self.limit);
         let window = match Window::map(fd, self.slot_end, len) {
             Ok(window) => window,
-            Err(err) => panic!("{}", crate::os::os_error("relocating a coroutine stack", err)),
+            Err(err) => panic!(
+                "{}",
+                crate::os::os_error("relocating a coroutine stack", err)
+            ),
         };
         self.windows[count].set(window);
         self.count.set(count + 1);

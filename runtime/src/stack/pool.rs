@@ -28,6 +28,10 @@ pub(crate) struct StackPool {
     /// Slots handed out at least once.
     slots_used: usize,
     /// Finished stacks with their first window still mapped.
+    #[allow(
+        clippy::vec_box,
+        reason = "a running coroutine's stack must not move: it is handed out boxed"
+    )]
     warm: Vec<Box<CoroutineStack>>,
     /// Released slots: no mapping, no pages.
     cold: Vec<usize>,
@@ -78,9 +82,12 @@ impl StackPool {
     fn new_slot(&mut self) -> Result<usize, Error> {
         if self.slots_used == self.slots_sized {
             let slots = self.slots_sized + SLOT_CHUNK;
-            let len = slots
-                .checked_mul(self.slot_size)
-                .ok_or_else(|| os::os_error("sizing the stack backing", std::io::Error::from_raw_os_error(libc::EFBIG)))?;
+            let len = slots.checked_mul(self.slot_size).ok_or_else(|| {
+                os::os_error(
+                    "sizing the stack backing",
+                    std::io::Error::from_raw_os_error(libc::EFBIG),
+                )
+            })?;
             os::set_len(&self.fd, len).map_err(|e| os::os_error("sizing the stack backing", e))?;
             self.slots_sized = slots;
         }
