@@ -1,0 +1,82 @@
+//! A tour of coffi: a thousand coroutines with 16 KiB stacks call real C
+//! (the seed scenarios, nested C <-> Rust calls, libc's qsort) whose
+//! callbacks need more stack than the coroutines have, so their stacks move
+//! — in strict mode, where any stale pointer would kill the process.
+//!
+//! Run it with `cargo run --release --example tour`.
+
+use coffi_tests::ffi;
+use std::ffi::c_int;
+use std::time::Instant;
+
+const COROUTINES: u32 = 1000;
+
+/// What coroutine `i` computes, and what it must get.
+fn work(i: u32) -> (i64, i64) {
+    match i % 4 {
+        0 => (i64::from(ffi::returnAfterGrow()), 123_456),
+        1 => (i64::from(ffi::returnAfterGrowFromGo()), 8256),
+        2 => {
+            // Rust -> C -> Rust -> C -> Rust -> C -> Rust, moving the stack inside.
+            (i64::from(ffi::nest_c(2)), i64::from((((5050 * 2) + 100) * 2 + 1 + 100) * 2 + 2))
+        }
+        _ => {
+            let mut v: Vec<c_int> = (0..200).map(|k| ((k * 37 + i as c_int) % 101) - 50).collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            // SAFETY: base/nmemb/size describe `v`; the comparator takes ints.
+            unsafe { ffi::qsort(v.as_mut_ptr().cast(), v.len(), size_of::<c_int>(), ffi::int_comparator()) };
+            (i64::from(v == want), 1)
+        }
+    }
+}
+
+fn main() {
+    let started = Instant::now();
+    let outcome = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .strict(true)
+        .run(|| {
+            let handles: Vec<_> = (0..COROUTINES)
+                .map(|i| {
+                    coffi::spawn(move || {
+                        coffi::yield_now(); // let all of them start first
+                        let got = work(i);
+                        let moved = coffi::stack_info().map_or(0, |s| s.relocations);
+                        (got, moved)
+                    })
+                })
+                .collect();
+            let mut wrong = 0;
+            let mut moved = 0;
+            for handle in handles {
+                let ((got, want), relocations) = handle.join().expect("no coroutine panics");
+                wrong += u32::from(got != want);
+                moved += u32::from(relocations > 0);
+            }
+            (wrong, moved)
+        });
+    let elapsed = started.elapsed();
+    let (wrong, moved) = match outcome {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            eprintln!("coffi tour: the runtime did not start: {err}");
+            std::process::exit(2);
+        }
+    };
+    let stats = coffi::stats();
+    println!("coffi tour: {COROUTINES} coroutines on 16 KiB stacks, strict mode");
+    println!("  coroutines spawned    {:>10}", stats.spawned);
+    println!("  foreign calls (Rust->C) {:>8}", stats.foreign_calls);
+    println!("  callbacks (C->Rust)   {:>10}", stats.callbacks);
+    println!("  stack relocations     {:>10}", stats.relocations);
+    println!("  coroutines that moved {:>10}", moved);
+    println!("  largest window        {:>7} KiB", stats.max_window / 1024);
+    println!("  wall time             {:>8.1} ms", elapsed.as_secs_f64() * 1e3);
+    if wrong == 0 {
+        println!("  result check          all {COROUTINES} results as expected");
+    } else {
+        println!("  result check          {wrong} WRONG results");
+        std::process::exit(1);
+    }
+}

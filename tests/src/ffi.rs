@@ -1,0 +1,161 @@
+//! The bindings under test: `#[foreign_call]` blocks and `#[export_callback]`
+//! functions, scanned by `build.rs` for the C shims.
+
+#![allow(non_snake_case, non_camel_case_types)]
+
+use crate::observe;
+use core::ffi::{c_char, c_int, c_long, c_void};
+
+#[coffi::foreign_call]
+unsafe extern "C" {
+    /// Seed scenario (a): calls `goReturnVal`, then returns 123456.
+    pub safe fn returnAfterGrow() -> c_int;
+    /// Seed scenario (b): returns what `goReturnVal` returned.
+    pub safe fn returnAfterGrowFromGo() -> c_int;
+    /// One C level of the nesting test: `nest_rust(level) * 2 + level`.
+    pub safe fn nest_c(level: c_int) -> c_int;
+    /// `a + b`.
+    pub safe fn add_ints(a: c_int, b: c_int) -> c_int;
+    /// `panicky_cb(x) + 1`.
+    pub safe fn call_panicky(x: c_int) -> c_int;
+    /// Runs `thread_cb(x)` on a thread created with `pthread_create`.
+    pub safe fn call_back_on_new_thread(x: c_int) -> c_int;
+    /// Formats four long doubles using a 64 KiB scratch buffer on the stack.
+    pub fn render_report(out: *mut c_char, len: usize, x: f64) -> c_int;
+    /// libc's `qsort`.
+    pub fn qsort(
+        base: *mut c_void,
+        nmemb: usize,
+        size: usize,
+        compar: Option<unsafe extern "C" fn(*const c_void, *const c_void) -> c_int>,
+    );
+    /// Does nothing (benchmarks).
+    pub safe fn empty();
+    /// `a + b` (benchmarks).
+    pub safe fn add(a: c_int, b: c_int) -> c_int;
+    /// Calls the empty callback `empty_cb` (benchmarks).
+    pub safe fn call_empty_cb() -> c_int;
+}
+
+#[coffi::foreign_call(errno)]
+unsafe extern "C" {
+    /// Sets `errno = ERANGE`, returns `2 * x`.
+    pub safe fn fails_with_erange(x: c_int) -> c_int;
+    /// Returns `x + 1` and leaves errno alone.
+    pub safe fn succeeds_quietly(x: c_int) -> c_int;
+    /// Sets `errno = ENOENT`, returns nothing.
+    pub safe fn void_sets_enoent();
+}
+
+/// The opaque C `counter`.
+#[repr(C)]
+pub struct counter {
+    _private: [u8; 0],
+}
+
+/// The C typedef `counter_value`.
+pub type counter_value = c_long;
+
+#[coffi::foreign_call(header = "c/counter.h")]
+unsafe extern "C" {
+    /// A new counter starting at `start`.
+    pub fn counter_new(start: counter_value) -> *mut counter;
+    /// Adds `by`, returns the new value.
+    pub fn counter_add(c: *mut counter, by: counter_value) -> counter_value;
+    /// Frees the counter.
+    pub fn counter_free(c: *mut counter);
+}
+
+#[coffi::foreign_call(header = "regex.h")]
+unsafe extern "C" {
+    /// POSIX `regcomp`.
+    pub fn regcomp(preg: *mut libc::regex_t, pattern: *const c_char, cflags: c_int) -> c_int;
+    /// POSIX `regexec`.
+    pub fn regexec(
+        preg: *const libc::regex_t,
+        string: *const c_char,
+        nmatch: usize,
+        pmatch: *mut libc::regmatch_t,
+        eflags: c_int,
+    ) -> c_int;
+    /// POSIX `regfree`.
+    pub fn regfree(preg: *mut libc::regex_t);
+}
+
+unsafe extern "C" {
+    /// Hand-written shim of `returnAfterGrow` that skips the delta adjustment.
+    pub fn unadjusted_returnAfterGrow(frame: *mut c_void);
+    /// Hand-written shim of `returnAfterGrowFromGo` that skips the delta adjustment.
+    pub fn unadjusted_returnAfterGrowFromGo(frame: *mut c_void);
+}
+
+/// `1 + 2 + ... + n`, with a 256-byte buffer in every frame.
+#[inline(never)]
+pub fn grow_sum(n: c_int) -> c_int {
+    let mut buf = [0u8; 256];
+    buf[(n as usize) % 256] = n as u8;
+    let buf = std::hint::black_box(buf);
+    if n == 0 {
+        return c_int::from(buf[0]);
+    }
+    n + grow_sum(n - 1)
+}
+
+/// The seed's callback: recurses 128 levels deep (more stack than a 16 KiB
+/// coroutine has), returns `129 * 128 / 2 = 8256`.
+#[coffi::export_callback(stack = 262144)]
+extern "C" fn goReturnVal() -> c_int {
+    grow_sum(128)
+}
+
+/// One Rust level of the nesting test: calls `nest_c(level - 1)` down to
+/// level 0, which moves the stack.
+#[coffi::export_callback(stack = 65536)]
+extern "C" fn nest_rust(level: c_int) -> c_int {
+    if level == 0 {
+        return coffi::maybe_grow(256 * 1024, || grow_sum(100));
+    }
+    let below = nest_c(level - 1);
+    observe::NEST_LEVELS.with_borrow_mut(|levels| levels.push((level, below)));
+    below + 100
+}
+
+/// Panics for positive `x`.
+#[coffi::export_callback]
+extern "C" fn panicky_cb(x: c_int) -> c_int {
+    if x > 0 {
+        panic!("panicky_cb refused {x}");
+    }
+    x
+}
+
+/// Called on a thread C created.
+#[coffi::export_callback]
+extern "C" fn thread_cb(x: c_int) -> c_int {
+    use std::sync::atomic::Ordering::SeqCst;
+    let on_coroutine = coffi::stack_info().is_some();
+    observe::THREAD_CB_ON_COROUTINE.store(i32::from(on_coroutine), SeqCst);
+    // SAFETY: pthread_self has no preconditions.
+    observe::THREAD_CB_THREAD.store(unsafe { libc::pthread_self() } as u64, SeqCst);
+    x * 3
+}
+
+/// `qsort` comparator of `c_int`s.
+#[coffi::export_callback(stack = 8192)]
+extern "C" fn cmp_ints(a: *const c_void, b: *const c_void) -> c_int {
+    observe::COMPARISONS.set(observe::COMPARISONS.get() + 1);
+    // SAFETY: qsort passes pointers to two elements of the int array.
+    let (a, b) = unsafe { (*a.cast::<c_int>(), *b.cast::<c_int>()) };
+    c_int::from(a > b) - c_int::from(a < b)
+}
+
+/// The comparator as the function pointer `qsort` takes.
+pub fn int_comparator() -> Option<unsafe extern "C" fn(*const c_void, *const c_void) -> c_int> {
+    Some(cmp_ints)
+}
+
+/// An empty callback (benchmarks).
+#[coffi::export_callback(stack = 4096)]
+extern "C" fn empty_cb() -> c_int {
+    0
+}
