@@ -31,10 +31,13 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                     ErrorKind::MapCountLimit,
                     format!(
                         "coffi: {what} failed: the process has {maps} memory mappings and \
-                         vm.max_map_count is {max}; each live coroutine needs 2 (window + guard) \
-                         and one more pair per relocation. Raise it with \
-                         `sysctl -w vm.max_map_count={}`",
-                        max.saturating_mul(4)
+                         vm.max_map_count is {max}; each live coroutine needs {per} and {per} \
+                         more per relocation. Raise it with `sysctl -w vm.max_map_count={}`",
+                        max.saturating_mul(4),
+                        per = match crate::stack::mappings_per_window() {
+                            1 => "1 mapping",
+                            _ => "2 mappings (window + guard)",
+                        },
                     ),
                 )
             } else {
@@ -88,6 +91,47 @@ pub(crate) fn reserve(len: usize) -> io::Result<usize> {
         Err(io::Error::last_os_error())
     } else {
         Ok(addr as usize)
+    }
+}
+
+/// Maps `len` bytes of `fd` at `offset`, shared and writable, at an address
+/// the kernel picks.
+pub(crate) fn map_shared(len: usize, fd: BorrowedFd<'_>, offset: usize) -> io::Result<usize> {
+    let offset =
+        libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
+    // SAFETY: a fresh mapping at an address the kernel picks; it aliases only
+    // the memory object, which this crate owns.
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            fd.as_raw_fd(),
+            offset,
+        )
+    };
+    if addr == libc::MAP_FAILED {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(addr as usize)
+    }
+}
+
+/// `MADV_GUARD_INSTALL` (Linux 6.13; shared file mappings since 6.15).
+const MADV_GUARD_INSTALL: libc::c_int = 102;
+
+/// Makes `[addr, addr + len)` a guard region: any access faults.
+///
+/// # Safety
+///
+/// The range must be part of a mapping this crate owns and that holds no data.
+pub(crate) unsafe fn install_guard(addr: usize, len: usize) -> io::Result<()> {
+    // SAFETY: the caller owns the range and keeps nothing in it.
+    if unsafe { libc::madvise(addr as *mut libc::c_void, len, MADV_GUARD_INSTALL) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 

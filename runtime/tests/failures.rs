@@ -39,6 +39,41 @@ fn overflowing_a_coroutine_window_reports_and_aborts() {
 }
 
 #[test]
+fn overflow_is_reported_with_separate_guard_mappings_too() {
+    if is_child("overflow-mapping") {
+        coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| {
+                let before = common::mappings();
+                let h = coffi::spawn(|| ());
+                assert_eq!(common::mappings(), before + 2, "window + guard mapping");
+                h.join().unwrap();
+                deep_sum(5000)
+            })
+            .unwrap();
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "overflow_is_reported_with_separate_guard_mappings_too",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("COFFI_TEST_CHILD", "overflow-mapping")
+        .env("COFFI_GUARD_PAGES", "mapping")
+        .output()
+        .unwrap();
+    assert_died_with(
+        &out,
+        &[
+            "coffi: stack overflow in a coroutine",
+            "guard page of window 0",
+        ],
+    );
+}
+
+#[test]
 fn overflowing_the_scheduler_stack_in_c_reports_and_aborts() {
     unsafe extern "C" fn hungry_c(_a: *mut c_void) {
         std::hint::black_box(deep_sum(10_000));

@@ -13,6 +13,7 @@ mod window;
 
 pub(crate) use pool::StackPool;
 pub(crate) use window::Window;
+pub(crate) use window::guard_regions::mappings_per_window;
 
 use crate::arch::STACK_ALIGN;
 use std::cell::Cell;

@@ -19,9 +19,37 @@ pub(crate) struct Window {
 }
 
 impl Window {
-    /// Maps the top `len` bytes of the slot that ends at `slot_end` in `fd`.
+    /// Maps the top `len` bytes of the slot that ends at `slot_end` in `fd`,
+    /// with a guard page below. The slot must have a page to spare below
+    /// `slot_end - len`.
+    ///
+    /// Where the kernel supports guard regions (`MADV_GUARD_INSTALL`, Linux
+    /// 6.15 for shared mappings) the window is one mapping whose lowest page
+    /// is made a guard; elsewhere the guard is a separate inaccessible mapping.
     pub(crate) fn map(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
         let guard_len = os::page_size();
+        if guard_regions::supported() {
+            let guard = os::map_shared(guard_len + len, fd, slot_end - len - guard_len)?;
+            // SAFETY: the first page of the mapping just made; nothing uses it.
+            match unsafe { os::install_guard(guard, guard_len) } {
+                Ok(()) => {
+                    return Ok(Window {
+                        guard,
+                        bottom: guard + guard_len,
+                        top: guard + guard_len + len,
+                        protected: false,
+                    });
+                }
+                Err(err) => {
+                    // SAFETY: the mapping is ours and unused.
+                    unsafe { os::unmap(guard, guard_len + len) };
+                    if err.raw_os_error() != Some(libc::EINVAL) {
+                        return Err(err);
+                    }
+                    guard_regions::unsupported();
+                }
+            }
+        }
         let guard = os::reserve(guard_len + len)?;
         let bottom = guard + guard_len;
         // SAFETY: `[bottom, bottom + len)` lies in the reservation just made,
@@ -73,5 +101,36 @@ impl Window {
     pub(crate) unsafe fn unmap(self) {
         // SAFETY: the caller promises nothing uses the range.
         unsafe { os::unmap(self.guard, self.top - self.guard) };
+    }
+}
+
+/// Whether guard pages can be guard regions inside the window's mapping.
+pub(crate) mod guard_regions {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+    static CHECKED_ENV: std::sync::Once = std::sync::Once::new();
+
+    /// Set to `mapping` to use a separate guard mapping even where guard
+    /// regions work (to test that path, or to compare).
+    pub(crate) const ENV: &str = "COFFI_GUARD_PAGES";
+
+    /// True until the kernel refused a guard region once (or `ENV` says no).
+    pub(crate) fn supported() -> bool {
+        CHECKED_ENV.call_once(|| {
+            if std::env::var(ENV).as_deref() == Ok("mapping") {
+                unsupported();
+            }
+        });
+        !UNSUPPORTED.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn unsupported() {
+        UNSUPPORTED.store(true, Ordering::Relaxed);
+    }
+
+    /// Mappings a coroutine's window costs.
+    pub(crate) fn mappings_per_window() -> usize {
+        if supported() { 1 } else { 2 }
     }
 }
