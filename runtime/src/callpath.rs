@@ -11,7 +11,7 @@
 use crate::arch;
 use crate::context::{Mode, ThreadCtx, bump, ctx};
 use crate::scheduler::runtime;
-use crate::stack::SWITCH_SLACK;
+use crate::stack::{CoroutineStack, SWITCH_SLACK};
 use std::any::Any;
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -34,17 +34,14 @@ thread_local! {
 #[inline]
 pub unsafe fn call_foreign(shim: Shim, frame: *mut c_void) {
     let ctx = ctx();
-    ctx.foreign_depth.set(ctx.foreign_depth.get() + 1);
     bump(&ctx.foreign_calls);
-    match ctx.mode.get() {
+    if ctx.mode.get() == Mode::Coroutine {
+        // SAFETY: forwarded from the caller; the mode is `Coroutine`.
+        unsafe { call_on_scheduler_stack(ctx, shim, frame) }
+    } else {
         // SAFETY: forwarded from the caller.
-        Mode::Coroutine => unsafe { call_on_scheduler_stack(ctx, shim, frame) },
-        // SAFETY: forwarded from the caller.
-        Mode::Plain => unsafe { shim(frame) },
-        // SAFETY: forwarded from the caller.
-        Mode::Foreign => unsafe { call_detached(ctx, shim, frame) },
+        unsafe { call_in_place(ctx, shim, frame) }
     }
-    ctx.foreign_depth.set(ctx.foreign_depth.get() - 1);
     if ctx.panic_pending.get() {
         resume_callback_panic(ctx);
     }
@@ -54,6 +51,7 @@ pub unsafe fn call_foreign(shim: Shim, frame: *mut c_void) {
 struct ForeignCall {
     shim: Shim,
     frame: *mut c_void,
+    stack: *const CoroutineStack,
     protect_mark: usize,
 }
 
@@ -62,24 +60,31 @@ struct ForeignCall {
 /// As [`call_foreign`]; `ctx.mode` is `Coroutine`.
 #[inline]
 unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
-    let Some(stack) = ctx.stack() else {
-        unreachable!("coroutine mode without a coroutine stack");
-    };
-    let saved_call_sp = stack.call_sp.get();
-    let saved_top = stack.current_top.get();
-    let mut call = ForeignCall {
+    let stack = ctx.current.get();
+    // SAFETY: in coroutine mode `current` is the running coroutine's stack.
+    let saved_top = unsafe { (*stack).current_top.get() };
+    let call = ForeignCall {
         shim,
         frame,
-        protect_mark: stack.protected_count.get(),
+        stack,
+        // SAFETY: as above.
+        protect_mark: unsafe { (*stack).protected_count.get() },
     };
     ctx.mode.set(Mode::Foreign);
     // SAFETY: `sched_sp` is aligned and below every live frame of the
     // scheduler stack, which has room down to its guard page; `run_shim`
     // does not unwind (C cannot, and it catches nothing that could).
-    unsafe { arch::call_on_stack((&raw mut call).cast(), ctx.sched_sp.get(), run_shim) };
+    unsafe {
+        arch::call_on_stack(
+            (&raw const call).cast_mut().cast(),
+            ctx.sched_sp.get(),
+            run_shim,
+        )
+    };
     ctx.mode.set(Mode::Coroutine);
-    stack.call_sp.set(saved_call_sp);
-    stack.current_top.set(saved_top);
+    // Back in the trampoline's window: later shims measure from its top.
+    // SAFETY: as above.
+    unsafe { (*stack).current_top.set(saved_top) };
 }
 
 /// Runs on the scheduler stack.
@@ -88,10 +93,9 @@ unsafe extern "C" fn run_shim(arg: *mut u8, caller_sp: usize) {
     // until we return. It is only read: strict mode may have made its window
     // read-only by the time the shim returns.
     let call = unsafe { &*arg.cast::<ForeignCall>() };
-    let ctx = ctx();
-    let Some(stack) = ctx.stack() else {
-        unreachable!("foreign call without a coroutine stack");
-    };
+    // SAFETY: the running coroutine's stack, boxed for its whole life.
+    let stack = unsafe { &*call.stack };
+    // Callbacks of this call run below the trampoline's frames.
     stack.call_sp.set(caller_sp);
     // SAFETY: the trampoline's contract: `frame` fits `shim`.
     unsafe { (call.shim)(call.frame) };
@@ -100,6 +104,25 @@ unsafe extern "C" fn run_shim(arg: *mut u8, caller_sp: usize) {
     if stack.protected_count.get() > call.protect_mark {
         stack.unprotect_to(call.protect_mark);
     }
+}
+
+/// A foreign call not made from a coroutine window: the shim runs right
+/// here, and callbacks under it run in place too.
+///
+/// # Safety
+///
+/// As [`call_foreign`].
+#[inline]
+unsafe fn call_in_place(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
+    ctx.plain_depth.set(ctx.plain_depth.get() + 1);
+    if ctx.mode.get() == Mode::Foreign {
+        // SAFETY: forwarded from the caller.
+        unsafe { call_detached(ctx, shim, frame) }
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { shim(frame) }
+    }
+    ctx.plain_depth.set(ctx.plain_depth.get() - 1);
 }
 
 /// A foreign call made by Rust code that C called on the scheduler stack (not
@@ -128,11 +151,12 @@ fn resume_callback_panic(ctx: &ThreadCtx) -> ! {
     }
 }
 
-/// Keeps a callback's panic for the foreign call that led to it.
+/// Keeps a callback's panic for the foreign call that led to it, or aborts
+/// when no foreign call is live to resume it (`resumable == false`).
 #[cold]
-fn stash_panic(name: &str, payload: Box<dyn Any + Send>) {
+fn stash_panic(name: &str, resumable: bool, payload: Box<dyn Any + Send>) {
     let ctx = ctx();
-    if ctx.foreign_depth.get() == 0 {
+    if !resumable {
         eprintln!(
             "coffi: callback `{name}` panicked while called from C outside any #[foreign_call] \
              (for example on a thread C created); a panic cannot unwind through C frames; aborting"
@@ -151,11 +175,11 @@ pub trait CallbackReturn: Sized {
 }
 
 /// Runs `body` and catches its panic for the enclosing foreign call.
-fn catch_callback<R: CallbackReturn>(name: &str, body: impl FnOnce() -> R) -> R {
+fn catch_callback<R: CallbackReturn>(name: &str, resumable: bool, body: impl FnOnce() -> R) -> R {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value,
         Err(payload) => {
-            stash_panic(name, payload);
+            stash_panic(name, resumable, payload);
             R::zeroed()
         }
     }
@@ -179,8 +203,12 @@ pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
         // SAFETY: mode `Foreign` means we are in C called by a coroutine's
         // foreign call, on the scheduler stack.
         Mode::Foreign => unsafe { callback_on_coroutine(ctx, name, need, body) },
-        Mode::Coroutine => catch_callback(name, || crate::maybe_grow(need, body)),
-        Mode::Plain => catch_callback(name, body),
+        // C called straight from coroutine code: a foreign call resumes the
+        // panic only if this coroutine is inside a callback of one.
+        Mode::Coroutine => catch_callback(name, ctx.callback_depth.get() > 0, || {
+            crate::maybe_grow(need, body)
+        }),
+        Mode::Plain => catch_callback(name, ctx.plain_depth.get() > 0, body),
     }
 }
 
@@ -211,7 +239,7 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     let (sp, relocated) = match room {
         Ok(room) => room,
         Err(payload) => {
-            stash_panic(name, payload);
+            stash_panic(name, true, payload);
             return R::zeroed();
         }
     };
@@ -221,6 +249,8 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     // The shim of the enclosing call re-derives its frame by this top.
     stack.current_top.set(stack.newest().top);
     let saved_sched_sp = ctx.sched_sp.get();
+    let saved_call_sp = stack.call_sp.get();
+    ctx.callback_depth.set(ctx.callback_depth.get() + 1);
     let mut call = CallbackCall {
         name,
         body: Some(body),
@@ -232,7 +262,11 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     // it; `run_body` catches every panic.
     unsafe { arch::call_on_stack((&raw mut call).cast(), sp, run_body::<F, R>) };
     ctx.mode.set(Mode::Foreign);
+    ctx.callback_depth.set(ctx.callback_depth.get() - 1);
     ctx.sched_sp.set(saved_sched_sp);
+    // Foreign calls of the body moved the cursor; C's next callback starts
+    // below the same trampoline again.
+    stack.call_sp.set(saved_call_sp);
     bump(&ctx.callbacks);
     call.result.unwrap_or_else(R::zeroed)
 }
@@ -245,7 +279,7 @@ unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(arg: *mut u8,
     // Foreign calls made by the body go below the C frames that called us.
     ctx().sched_sp.set(caller_sp & !(arch::STACK_ALIGN - 1));
     if let Some(body) = call.body.take() {
-        call.result = Some(catch_callback(call.name, body));
+        call.result = Some(catch_callback(call.name, true, body));
     }
 }
 

@@ -29,8 +29,10 @@ pub(crate) struct ThreadCtx {
     pub(crate) sched_sp: Cell<usize>,
     /// Bounds of the scheduler stack's guard page, for the fault handler.
     pub(crate) sched_guard: Cell<(usize, usize)>,
-    /// Live `#[foreign_call]` trampolines on this thread (any path).
-    pub(crate) foreign_depth: Cell<usize>,
+    /// Live foreign calls made in place (not from a coroutine window).
+    pub(crate) plain_depth: Cell<usize>,
+    /// Live callback bodies run on a coroutine by `callback_on_coroutine`.
+    pub(crate) callback_depth: Cell<usize>,
     /// A callback panicked; the payload waits in `PENDING_PANIC`.
     pub(crate) panic_pending: Cell<bool>,
     /// The runtime running on this thread (null outside `run`).
@@ -50,7 +52,8 @@ thread_local! {
             current: Cell::new(ptr::null()),
             sched_sp: Cell::new(0),
             sched_guard: Cell::new((0, 0)),
-            foreign_depth: Cell::new(0),
+            plain_depth: Cell::new(0),
+            callback_depth: Cell::new(0),
             panic_pending: Cell::new(false),
             runtime: Cell::new(ptr::null()),
             strict: Cell::new(false),

@@ -44,7 +44,8 @@ pub struct Stats {
     pub callbacks: u64,
     /// Stack relocations (new windows mapped).
     pub relocations: u64,
-    /// Largest window any coroutine reached, in bytes (0 before any relocation).
+    /// Largest window any coroutine has had, in bytes: the first window's
+    /// size until a stack moves (0 before the first `run` on this thread).
     pub max_window: usize,
 }
 

@@ -542,7 +542,7 @@ fn suspend(why: Suspend, what: &str) {
              coroutine or one started with coffi::spawn) can suspend"
         );
     }
-    if ctx.foreign_depth.get() > 0 {
+    if ctx.callback_depth.get() > 0 {
         panic!(
             "{what} called inside an #[export_callback] while C frames are live on the scheduler \
              stack: a coroutine cannot suspend until the foreign call that led here returns"

@@ -296,3 +296,30 @@ fn try_spawn_fails_cleanly_at_vm_max_map_count() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+extern "C" fn panics_always() -> i32 {
+    run_callback("panics_always", 8 * 1024, || {
+        panic!("nobody can resume this")
+    })
+}
+
+#[test]
+fn a_callback_panic_with_no_foreign_call_to_resume_it_aborts_saying_why() {
+    if is_child("orphan") {
+        // As if C on a thread of its own called the callback: no trampoline
+        // is live on this thread, so the panic has nowhere to go.
+        std::hint::black_box(panics_always());
+        return;
+    }
+    let out = run_in_child(
+        "a_callback_panic_with_no_foreign_call_to_resume_it_aborts_saying_why",
+        "orphan",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "callback `panics_always` panicked",
+            "outside any #[foreign_call]",
+        ],
+    );
+}
