@@ -169,7 +169,7 @@ fn describe(addr: usize, msg: &mut MessageBuf) -> bool {
                 );
                 return true;
             }
-            if window.protected && window.contains(addr) {
+            if window.protected != 0 && window.contains(addr) {
                 let delta = newest.top as isize - window.top as isize;
                 let _ = write!(
                     msg,

@@ -16,12 +16,8 @@ pub(crate) use window::Window;
 pub(crate) use window::guard_regions::mappings_per_window;
 
 use crate::arch::STACK_ALIGN;
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::os::fd::BorrowedFd;
-
-/// Windows at least double in size, so this many cover any stack limit a
-/// 64-bit address space can hold.
-pub(crate) const MAX_WINDOWS: usize = 48;
 
 /// Bytes kept free under a frame for the switch itself and for the small
 /// frames between a depth check and the code that runs there.
@@ -38,8 +34,10 @@ pub(crate) struct CoroutineStack {
     pub(crate) slot: usize,
     /// Largest window allowed (`Builder::max_stack`).
     pub(crate) limit: usize,
-    windows: [Cell<Window>; MAX_WINDOWS],
-    count: Cell<usize>,
+    /// Oldest first. Only this module touches the vector, never while a
+    /// reference into it is alive; the fault handler reads it on the thread
+    /// that faulted, which is never inside these methods.
+    windows: UnsafeCell<Vec<Window>>,
     /// Top of the window where new frames of this coroutine run now:
     /// what `coffi_topofstack()` returns.
     pub(crate) current_top: Cell<usize>,
@@ -47,58 +45,63 @@ pub(crate) struct CoroutineStack {
     pub(crate) call_sp: Cell<usize>,
     /// Relocations of this coroutine.
     pub(crate) relocations: Cell<u64>,
-    /// Number of windows strict mode has protected (they are the oldest ones
-    /// in order of protection, recorded in `protect_order`).
+    /// Number of protections strict mode has made and not undone.
     pub(crate) protected_count: Cell<usize>,
-    protect_order: [Cell<u8>; MAX_WINDOWS],
     /// `corosensei::Yielder` of the coroutine, set when it starts.
     pub(crate) yielder: Cell<*const crate::scheduler::CoYielder>,
 }
 
 impl CoroutineStack {
     pub(crate) fn new(slot: usize, slot_end: usize, limit: usize, first: Window) -> Self {
-        let stack = CoroutineStack {
+        CoroutineStack {
             slot_end,
             slot,
             limit,
-            windows: std::array::from_fn(|_| Cell::new(Window::default())),
-            count: Cell::new(1),
+            windows: UnsafeCell::new(vec![first]),
             current_top: Cell::new(first.top),
             call_sp: Cell::new(0),
             relocations: Cell::new(0),
             protected_count: Cell::new(0),
-            protect_order: std::array::from_fn(|_| Cell::new(0)),
             yielder: Cell::new(std::ptr::null()),
-        };
-        stack.windows[0].set(first);
-        stack
+        }
+    }
+
+    fn count(&self) -> usize {
+        // SAFETY: see the field; no reference into the vector is alive.
+        unsafe { (*self.windows.get()).len() }
+    }
+
+    fn set_window(&self, index: usize, window: Window) {
+        // SAFETY: see the field; the mutable borrow ends in this statement.
+        unsafe { (&mut *self.windows.get())[index] = window };
     }
 
     /// The window the coroutine started in.
     pub(crate) fn first(&self) -> Window {
-        self.windows[0].get()
+        self.window(0)
     }
 
     /// The largest (latest) window.
     pub(crate) fn newest(&self) -> Window {
-        self.windows[self.count.get() - 1].get()
+        self.window(self.count() - 1)
     }
 
     /// Window number `index` (0 is the first).
     pub(crate) fn window(&self, index: usize) -> Window {
-        self.windows[index].get()
+        // SAFETY: see the field; the shared borrow ends in this statement.
+        unsafe { (&*self.windows.get())[index] }
     }
 
     /// All windows, oldest first.
     pub(crate) fn windows(&self) -> impl Iterator<Item = Window> + '_ {
-        self.windows[..self.count.get()].iter().map(Cell::get)
+        (0..self.count()).map(|i| self.window(i))
     }
 
     /// The window holding `addr` and the depth of `addr` below its top.
     pub(crate) fn locate(&self, addr: usize) -> Option<(usize, usize)> {
-        (0..self.count.get())
+        (0..self.count())
             .rev()
-            .map(|i| (i, self.windows[i].get()))
+            .map(|i| (i, self.window(i)))
             .find(|(_, w)| w.contains(addr) || w.top == addr)
             .map(|(i, w)| (i, w.top - addr))
     }
@@ -132,8 +135,6 @@ impl CoroutineStack {
                 self.limit, required
             );
         }
-        let count = self.count.get();
-        assert!(count < MAX_WINDOWS, "coffi: too many windows for one stack");
         let len = crate::os::round_to_page(required.max(self.newest().len().saturating_mul(2)))
             .min(self.limit);
         let window = match Window::map(fd, self.slot_end, len) {
@@ -143,39 +144,41 @@ impl CoroutineStack {
                 crate::os::os_error("relocating a coroutine stack", err)
             ),
         };
-        self.windows[count].set(window);
-        self.count.set(count + 1);
+        // SAFETY: see the field; the mutable borrow ends in this statement.
+        unsafe { (*self.windows.get()).push(window) };
         self.relocations.set(self.relocations.get() + 1);
         crate::context::note_relocation(len);
     }
 
-    /// Strict mode: makes every window but the newest read-only, recording
-    /// the order so that [`Self::unprotect_to`] can undo it.
+    /// Strict mode: makes every window but the newest read-only, as one
+    /// protection that [`Self::unprotect_to`] can undo.
     pub(crate) fn protect_older(&self) {
-        let newest = self.count.get() - 1;
-        for i in 0..newest {
-            let mut w = self.windows[i].get();
-            if !w.protected {
-                w.set_writable(false);
-                self.windows[i].set(w);
-                let n = self.protected_count.get();
-                self.protect_order[n].set(i as u8);
-                self.protected_count.set(n + 1);
+        let seq = self.protected_count.get() + 1;
+        let mut any = false;
+        for i in 0..self.count() - 1 {
+            let mut w = self.window(i);
+            if w.protected == 0 {
+                w.set_protection(seq as u32);
+                self.set_window(i, w);
+                any = true;
             }
+        }
+        if any {
+            self.protected_count.set(seq);
         }
     }
 
-    /// Strict mode: makes writable again the windows protected after the
-    /// first `mark` protections.
+    /// Strict mode: makes writable again the windows of every protection
+    /// after the first `mark`.
     pub(crate) fn unprotect_to(&self, mark: usize) {
-        while self.protected_count.get() > mark {
-            let n = self.protected_count.get() - 1;
-            let i = usize::from(self.protect_order[n].get());
-            let mut w = self.windows[i].get();
-            w.set_writable(true);
-            self.windows[i].set(w);
-            self.protected_count.set(n);
+        for i in 0..self.count() {
+            let mut w = self.window(i);
+            if w.protected as usize > mark {
+                w.set_protection(0);
+                self.set_window(i, w);
+            }
         }
+        self.protected_count.set(mark);
     }
 
     /// Unmaps every window but the first and resets the per-coroutine state,
@@ -188,11 +191,12 @@ impl CoroutineStack {
     pub(crate) unsafe fn reset(&self) -> usize {
         self.unprotect_to(0);
         let largest = self.newest().len();
-        for i in 1..self.count.get() {
+        for i in 1..self.count() {
             // SAFETY: the coroutine finished; no frame lives in any window.
-            unsafe { self.windows[i].get().unmap() };
+            unsafe { self.window(i).unmap() };
         }
-        self.count.set(1);
+        // SAFETY: see the field; the mutable borrow ends in this statement.
+        unsafe { (*self.windows.get()).truncate(1) };
         self.current_top.set(self.first().top);
         self.call_sp.set(0);
         self.relocations.set(0);

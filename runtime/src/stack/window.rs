@@ -14,8 +14,9 @@ pub(crate) struct Window {
     pub(crate) bottom: usize,
     /// One past the highest usable address: the stack top.
     pub(crate) top: usize,
-    /// Whether strict mode has made this window read-only.
-    pub(crate) protected: bool,
+    /// Strict mode: 0 while writable, else the sequence number (from 1) of
+    /// the protection that made it read-only.
+    pub(crate) protected: u32,
 }
 
 impl Window {
@@ -37,7 +38,7 @@ impl Window {
                         guard,
                         bottom: guard + guard_len,
                         top: guard + guard_len + len,
-                        protected: false,
+                        protected: 0,
                     });
                 }
                 Err(err) => {
@@ -63,7 +64,7 @@ impl Window {
             guard,
             bottom,
             top: bottom + len,
-            protected: false,
+            protected: 0,
         })
     }
 
@@ -82,15 +83,17 @@ impl Window {
         self.guard <= addr && addr < self.bottom
     }
 
-    /// Makes the window read-only (`false`) or writable again (`true`).
-    pub(crate) fn set_writable(&mut self, writable: bool) {
+    /// Makes the window read-only as protection number `seq` (from 1), or
+    /// writable again (`seq == 0`).
+    pub(crate) fn set_protection(&mut self, seq: u32) {
+        let writable = seq == 0;
         // SAFETY: the window is a mapping this module made and still owns.
         let result = unsafe { os::protect(self.bottom, self.len(), writable) };
         if let Err(err) = result {
             // Strict mode cannot keep its promise; say so rather than run on.
             panic!("coffi strict mode: mprotect of a stack window failed: {err}");
         }
-        self.protected = !writable;
+        self.protected = seq;
     }
 
     /// Unmaps the window and its guard.
