@@ -37,6 +37,10 @@ pub struct Errno(pub i32);
 
 impl Errno {
     /// Whether the call set a non-zero `errno`.
+    ///
+    /// ```
+    /// assert!(coffi::Errno(libc::EINTR).is_set());
+    /// ```
     pub fn is_set(self) -> bool {
         self.0 != 0
     }

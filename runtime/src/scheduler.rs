@@ -15,10 +15,24 @@ use std::rc::Rc;
 use std::thread;
 
 /// Default first window of a coroutine stack.
+///
+/// ```
+/// let len = coffi::run(|| coffi::stack_info().unwrap().window_len);
+/// assert_eq!(len, coffi::DEFAULT_INITIAL_STACK);
+/// ```
 pub const DEFAULT_INITIAL_STACK: usize = 16 * 1024;
 /// Default largest stack a coroutine may grow to.
+///
+/// ```
+/// let limit = coffi::run(|| coffi::stack_info().unwrap().limit);
+/// assert_eq!(limit, coffi::DEFAULT_MAX_STACK);
+/// ```
 pub const DEFAULT_MAX_STACK: usize = 8 * 1024 * 1024;
 /// Default size of the scheduler stack, where all C code runs.
+///
+/// ```
+/// assert_eq!(coffi::DEFAULT_SCHEDULER_STACK, 8 << 20);
+/// ```
 pub const DEFAULT_SCHEDULER_STACK: usize = 8 * 1024 * 1024;
 
 /// Scheduler-stack bytes left to the frames of `Coroutine::resume` below the
