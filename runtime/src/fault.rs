@@ -138,7 +138,9 @@ extern "C" fn on_fault(
             bytes: [0; 768],
             len: 0,
         };
-        if describe(addr, &mut msg) {
+        // SAFETY: the kernel passes the interrupted context to SA_SIGINFO handlers.
+        let sp = unsafe { crate::arch::interrupted_sp(context) };
+        if describe(addr, sp, &mut msg) {
             // SAFETY: write(2) and abort(3) are async-signal-safe.
             unsafe {
                 libc::write(2, msg.bytes.as_ptr().cast(), msg.len);
@@ -150,17 +152,28 @@ extern "C" fn on_fault(
     chain(signal, info, context);
 }
 
-/// Writes the message for a fault at `addr` if it is coffi's.
-fn describe(addr: usize, msg: &mut MessageBuf) -> bool {
+/// How far below a window a stack pointer may be and still be taken for an
+/// overflow of it (a C frame larger than the guard skips over it).
+const OVERFLOW_REACH: usize = 8 << 20;
+
+/// Writes the message for a fault at `addr`, with the stack pointer at `sp`,
+/// if it is coffi's.
+fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
     let ctx = ctx();
     if let Some(stack) = ctx.stack() {
         let newest = stack.newest();
+        let sp_in_a_window = stack.windows().any(|w| w.contains(sp));
         for (index, window) in stack.windows().enumerate() {
-            if window.guard_contains(addr) {
+            let sp_below = !sp_in_a_window
+                && sp < window.bottom
+                && window.bottom - sp <= OVERFLOW_REACH
+                && addr < window.bottom;
+            if window.guard_contains(addr) || sp_below {
                 let _ = write!(
                     msg,
-                    "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} in the guard page \
-                     of window {index} [{:#x}, {:#x}) ({} bytes). Give the coroutine more room: \
+                    "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} (stack pointer \
+                     {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
+                     that needs stack through #[foreign_call], or give the coroutine more room: \
                      raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
                      raise #[export_callback(stack = N)] for callbacks; aborting.\n",
                     window.bottom,

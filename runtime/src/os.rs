@@ -15,6 +15,13 @@ pub(crate) fn page_size() -> usize {
     })
 }
 
+/// Bytes of guard below every coroutine window. Larger than a page so that
+/// C code compiled without stack-clash protection, whose frames may skip a
+/// single guard page, still lands in it; a guard region costs no memory.
+pub(crate) fn guard_size() -> usize {
+    round_to_page(64 * 1024)
+}
+
 /// Rounds `n` up to a multiple of the page size.
 pub(crate) fn round_to_page(n: usize) -> usize {
     let page = page_size();

@@ -32,7 +32,7 @@ fn overflowing_a_coroutine_window_reports_and_aborts() {
         &out,
         &[
             "coffi: stack overflow in a coroutine",
-            "guard page of window 0",
+            "past the bottom of window 0",
             "16384 bytes",
         ],
     );
@@ -68,7 +68,7 @@ fn overflow_is_reported_with_separate_guard_mappings_too() {
         &out,
         &[
             "coffi: stack overflow in a coroutine",
-            "guard page of window 0",
+            "past the bottom of window 0",
         ],
     );
 }

@@ -18,14 +18,26 @@ fn work(i: u32) -> (i64, i64) {
         1 => (i64::from(ffi::returnAfterGrowFromGo()), 8256),
         2 => {
             // Rust -> C -> Rust -> C -> Rust -> C -> Rust, moving the stack inside.
-            (i64::from(ffi::nest_c(2)), i64::from((((5050 * 2) + 100) * 2 + 1 + 100) * 2 + 2))
+            (
+                i64::from(ffi::nest_c(2)),
+                i64::from((((5050 * 2) + 100) * 2 + 1 + 100) * 2 + 2),
+            )
         }
         _ => {
-            let mut v: Vec<c_int> = (0..200).map(|k| ((k * 37 + i as c_int) % 101) - 50).collect();
+            let mut v: Vec<c_int> = (0..200)
+                .map(|k| ((k * 37 + i as c_int) % 101) - 50)
+                .collect();
             let mut want = v.clone();
             want.sort_unstable();
             // SAFETY: base/nmemb/size describe `v`; the comparator takes ints.
-            unsafe { ffi::qsort(v.as_mut_ptr().cast(), v.len(), size_of::<c_int>(), ffi::int_comparator()) };
+            unsafe {
+                ffi::qsort(
+                    v.as_mut_ptr().cast(),
+                    v.len(),
+                    size_of::<c_int>(),
+                    ffi::int_comparator(),
+                )
+            };
             (i64::from(v == want), 1)
         }
     }
@@ -72,7 +84,10 @@ fn main() {
     println!("  stack relocations     {:>10}", stats.relocations);
     println!("  coroutines that moved {:>10}", moved);
     println!("  largest window        {:>7} KiB", stats.max_window / 1024);
-    println!("  wall time             {:>8.1} ms", elapsed.as_secs_f64() * 1e3);
+    println!(
+        "  wall time             {:>8.1} ms",
+        elapsed.as_secs_f64() * 1e3
+    );
     if wrong == 0 {
         println!("  result check          all {COROUTINES} results as expected");
     } else {

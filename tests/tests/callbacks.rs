@@ -9,8 +9,12 @@ use common::panic_message;
 fn a_panic_in_a_callback_resumes_in_the_coroutine_after_c_returns() {
     coffi::run(|| {
         let failing = coffi::spawn(|| ffi::call_panicky(5));
-        let fine: Vec<_> = (0..4).map(|i| coffi::spawn(move || ffi::call_panicky(-i))).collect();
-        let err = failing.join().expect_err("the panic must reach the coroutine");
+        let fine: Vec<_> = (0..4)
+            .map(|i| coffi::spawn(move || ffi::call_panicky(-i)))
+            .collect();
+        let err = failing
+            .join()
+            .expect_err("the panic must reach the coroutine");
         assert_eq!(panic_message(&*err), "panicky_cb refused 5");
         let values: Vec<i32> = fine.into_iter().map(|h| h.join().unwrap()).collect();
         assert_eq!(values, [1, 0, -1, -2]);
@@ -46,7 +50,11 @@ fn the_callback_on_the_c_thread_runs_there_directly_not_on_a_coroutine() {
         assert_eq!(observe::THREAD_CB_ON_COROUTINE.load(SeqCst), 0);
         // SAFETY: pthread_self has no preconditions.
         let me = unsafe { libc::pthread_self() } as u64;
-        assert_ne!(observe::THREAD_CB_THREAD.load(SeqCst), me, "it ran on the C thread");
+        assert_ne!(
+            observe::THREAD_CB_THREAD.load(SeqCst),
+            me,
+            "it ran on the C thread"
+        );
     });
 }
 
@@ -54,7 +62,11 @@ fn the_callback_on_the_c_thread_runs_there_directly_not_on_a_coroutine() {
 fn foreign_calls_from_a_plain_thread_with_no_runtime() {
     let t = std::thread::spawn(|| {
         assert!(coffi::stack_info().is_none());
-        (ffi::add_ints(40, 2), ffi::returnAfterGrowFromGo(), ffi::returnAfterGrow())
+        (
+            ffi::add_ints(40, 2),
+            ffi::returnAfterGrowFromGo(),
+            ffi::returnAfterGrow(),
+        )
     });
     assert_eq!(t.join().unwrap(), (42, 8256, 123456));
 }

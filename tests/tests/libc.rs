@@ -16,7 +16,12 @@ fn qsort_of_10000_ints_with_an_exported_comparator() {
                 let mut v: Vec<c_int> = (0..10_000).map(|i| (i * 7919) % 10_007 - 5000).collect();
                 // SAFETY: base/nmemb/size describe `v`; the comparator takes ints.
                 unsafe {
-                    ffi::qsort(v.as_mut_ptr().cast(), v.len(), size_of::<c_int>(), ffi::int_comparator())
+                    ffi::qsort(
+                        v.as_mut_ptr().cast(),
+                        v.len(),
+                        size_of::<c_int>(),
+                        ffi::int_comparator(),
+                    )
                 };
                 v
             });
@@ -25,7 +30,10 @@ fn qsort_of_10000_ints_with_an_exported_comparator() {
         .unwrap();
     assert_eq!(sorted.len(), 10_000);
     assert!(sorted.windows(2).all(|w| w[0] <= w[1]));
-    assert!(observe::COMPARISONS.get() >= 10_000, "the comparator ran on this thread");
+    assert!(
+        observe::COMPARISONS.get() >= 10_000,
+        "the comparator ran on this thread"
+    );
     assert!(coffi::stats().callbacks >= 10_000);
 }
 
@@ -37,7 +45,8 @@ fn regcomp_and_regexec_from_a_16k_coroutine() {
                 let mut re = std::mem::MaybeUninit::<libc::regex_t>::uninit();
                 let pattern = c"^([a-z]+)-([0-9]{2,4})$";
                 // SAFETY: `re` is storage for one regex_t; the pattern is a C string.
-                let rc = unsafe { ffi::regcomp(re.as_mut_ptr(), pattern.as_ptr(), libc::REG_EXTENDED) };
+                let rc =
+                    unsafe { ffi::regcomp(re.as_mut_ptr(), pattern.as_ptr(), libc::REG_EXTENDED) };
                 assert_eq!(rc, 0);
                 let subjects = ["coffi-2026", "cgo-19", "nope-1", "UPPER-123"];
                 let found: Vec<bool> = subjects
@@ -45,7 +54,9 @@ fn regcomp_and_regexec_from_a_16k_coroutine() {
                     .map(|s| {
                         let s = CString::new(*s).unwrap();
                         // SAFETY: `re` was compiled above; no match array is asked for.
-                        unsafe { ffi::regexec(re.as_ptr(), s.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
+                        unsafe {
+                            ffi::regexec(re.as_ptr(), s.as_ptr(), 0, std::ptr::null_mut(), 0) == 0
+                        }
                     })
                     .collect();
                 // SAFETY: compiled above, freed once.
@@ -64,12 +75,17 @@ fn report(x: f64) -> String {
     let n = unsafe { ffi::render_report(out.as_mut_ptr(), out.len(), x) };
     assert!(n > 0);
     // SAFETY: render_report wrote a NUL-terminated string.
-    unsafe { CStr::from_ptr(out.as_ptr()) }.to_str().unwrap().to_owned()
+    unsafe { CStr::from_ptr(out.as_ptr()) }
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
 fn stack_hungry_c_works_from_a_16k_coroutine_through_coffi() {
-    let text = strict_16k().run(|| coffi::spawn(|| report(1.5)).join().unwrap()).unwrap();
+    let text = strict_16k()
+        .run(|| coffi::spawn(|| report(1.5)).join().unwrap())
+        .unwrap();
     assert_eq!(text, "1.500|3.000|4.500|6.000");
 }
 
@@ -92,6 +108,9 @@ fn the_same_c_called_directly_from_a_16k_coroutine_overflows() {
             .unwrap();
         return;
     }
-    let out = run_in_child("the_same_c_called_directly_from_a_16k_coroutine_overflows", "direct");
+    let out = run_in_child(
+        "the_same_c_called_directly_from_a_16k_coroutine_overflows",
+        "direct",
+    );
     assert_died_with(&out, &["coffi: stack overflow in a coroutine"]);
 }

@@ -27,11 +27,19 @@ fn four_levels_deep_every_level_gets_its_value() {
             })
             .unwrap();
         assert_eq!(value, expected(4));
-        assert!(relocations >= 2, "callbacks and maybe_grow moved the stack: {relocations}");
+        assert!(
+            relocations >= 2,
+            "callbacks and maybe_grow moved the stack: {relocations}"
+        );
         let levels = observe::NEST_LEVELS.with_borrow(Clone::clone);
         assert_eq!(
             levels,
-            vec![(1, expected(0)), (2, expected(1)), (3, expected(2)), (4, expected(3))]
+            vec![
+                (1, expected(0)),
+                (2, expected(1)),
+                (3, expected(2)),
+                (4, expected(3))
+            ]
         );
         let stats = coffi::stats();
         assert_eq!(stats.foreign_calls, 5);

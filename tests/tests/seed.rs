@@ -28,7 +28,12 @@ fn return_after_grow_gets_123456_after_the_stack_moved() {
 #[test]
 fn return_after_grow_from_go_gets_8256_after_the_stack_moved() {
     let (value, moved) = strict_16k()
-        .run(|| (ffi::returnAfterGrowFromGo(), coffi::stack_info().unwrap().relocations))
+        .run(|| {
+            (
+                ffi::returnAfterGrowFromGo(),
+                coffi::stack_info().unwrap().relocations,
+            )
+        })
         .unwrap();
     assert_eq!(value, 129 * 128 / 2);
     assert_eq!(moved, 1);
@@ -69,20 +74,30 @@ fn call_unadjusted(shim: unsafe extern "C" fn(*mut c_void)) -> i32 {
 #[test]
 fn without_the_delta_adjustment_scenario_a_dies_in_strict_mode() {
     if is_child("a") {
-        strict_16k().run(|| call_unadjusted(ffi::unadjusted_returnAfterGrow)).unwrap();
+        strict_16k()
+            .run(|| call_unadjusted(ffi::unadjusted_returnAfterGrow))
+            .unwrap();
         return;
     }
-    let out = run_in_child("without_the_delta_adjustment_scenario_a_dies_in_strict_mode", "a");
+    let out = run_in_child(
+        "without_the_delta_adjustment_scenario_a_dies_in_strict_mode",
+        "a",
+    );
     assert_died_with(&out, &["coffi strict mode: write to", "moved by"]);
 }
 
 #[test]
 fn without_the_delta_adjustment_scenario_b_dies_in_strict_mode() {
     if is_child("b") {
-        strict_16k().run(|| call_unadjusted(ffi::unadjusted_returnAfterGrowFromGo)).unwrap();
+        strict_16k()
+            .run(|| call_unadjusted(ffi::unadjusted_returnAfterGrowFromGo))
+            .unwrap();
         return;
     }
-    let out = run_in_child("without_the_delta_adjustment_scenario_b_dies_in_strict_mode", "b");
+    let out = run_in_child(
+        "without_the_delta_adjustment_scenario_b_dies_in_strict_mode",
+        "b",
+    );
     assert_died_with(&out, &["coffi strict mode: write to", "moved by"]);
 }
 

@@ -1,1 +1,109 @@
-//! placeholder: being written
+//! The one model of a coffi-annotated item, shared by `coffi-macros` (which
+//! writes the Rust side: the trampoline and the callback entry) and
+//! `coffi-build` (which writes the C side: the shims and `coffi_export.h`).
+//! Both derive names, C spellings and frame layouts from this crate only, so
+//! they cannot disagree about a frame.
+//!
+//! | module | job |
+//! |---|---|
+//! | `parse` | syn items → [`ForeignBlock`] (and dispatch of both attributes) |
+//! | `callback` | syn items → [`Callback`] |
+//! | `check` | misuse → [`syn::Error`] at the offending tokens, with a `help:` line |
+//! | `types` | Rust types → [`CType`] |
+//! | `scalar` | the table of C scalar types ([`Scalar`]) |
+//! | `cdecl` | [`CType`] → C declarators (`char *const *argv`, `int (*cb)(int)`) |
+//! | `layout` | the frame struct: [`FrameLayout`] |
+//! | `mangle` | symbol names and the signature hash |
+//! | `options` | `#[foreign_call(errno, header = "..")]`, `#[export_callback(stack = N)]` |
+//! | `scan` | [`scan_file`]: every annotated item of a source file |
+//!
+//! # Types that cross
+//!
+//! Recognised by the last segment of their path, whether written bare or as
+//! `core::ffi::`, `std::os::raw::`, `::std::os::raw::` or `libc::`:
+//!
+//! - `i8`..`i64`, `u8`..`u64` (`int8_t`..`uint64_t`), `isize` (`ptrdiff_t`),
+//!   `usize` (`size_t`), `f32`, `f64`, `bool`;
+//! - `c_char`, `c_schar`, `c_uchar`, `c_short`, `c_ushort`, `c_int`, `c_uint`,
+//!   `c_long`, `c_ulong`, `c_longlong`, `c_ulonglong`, `c_float`, `c_double`;
+//! - `size_t`, `ssize_t`, `ptrdiff_t`, `intptr_t`, `uintptr_t`, `int8_t`..
+//!   `uint64_t`, `off_t`, `pid_t`, `uid_t`, `gid_t`, `mode_t`, `time_t`;
+//! - raw pointers to anything sized: `*const c_char` is `const char *`,
+//!   `*mut c_void` is `void *`, a pointer to a type C does not need to know
+//!   (a struct, an array, a generic type) is a pointer to `void`;
+//! - `extern "C" fn(..) -> R`, `unsafe extern "C" fn`, `"C-unwind"`, and
+//!   `Option` of them (`None` is `NULL`);
+//! - `()` as a return type (`void`).
+//!
+//! Any other path type (e.g. bindgen's `pub type my_int = c_int;`) is taken
+//! to be a C typedef of the same name. That needs
+//! `#[foreign_call(header = "mylib.h")]`, whose header must declare it; the
+//! Rust side then asserts that the type may cross
+//! (`coffi::__private::assert_crosses`) and compares the frame layout with
+//! the C compiler's at run time. Without `header` it is an error that says to
+//! spell the C type or add the header.
+//!
+//! Rejected, each with a hint: `String`, `&str`, references, `Vec`, `Box`,
+//! tuples and arrays by value, `char`, `u128`/`i128`, `dyn`, `impl Trait`,
+//! non-C fn pointer ABIs, generics, variadics, `async`, `const fn`, `self`.
+//!
+//! # `safe fn`
+//!
+//! `safe fn` in an `unsafe extern` block is allowed with any parameter
+//! types, raw pointers included, and gives a safe Rust function, exactly as
+//! Rust's own `unsafe extern` blocks do: writing `safe` is the author's
+//! promise that every argument value is fine for the C function. coffi does
+//! not second-guess it (`safe fn strlen(s: *const c_char) -> usize` is as
+//! unsound with coffi as without).
+//!
+//! # Target
+//!
+//! Sizes and alignments are those of LP64 Linux (x86_64, aarch64). The
+//! generated code asserts them against both compilers, so another target
+//! fails to build rather than corrupting frames.
+//!
+//! # Example
+//!
+//! ```
+//! let block: syn::ItemForeignMod = syn::parse_str(
+//!     r#"unsafe extern "C" { pub fn add(a: c_int, b: c_int) -> c_int; }"#,
+//! )
+//! .unwrap();
+//! let model = coffi_syntax::parse_foreign_block(Default::default(), block).unwrap();
+//! let add = &model.fns[0];
+//! assert_eq!(add.c_prototype(), "int add(int, int)");
+//! assert_eq!(add.layout().size, Some(12));
+//! assert!(add.shim_symbol().starts_with("__coffi_shim_add_"));
+//! ```
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod callback;
+mod cdecl;
+mod check;
+mod layout;
+mod mangle;
+mod model;
+mod options;
+mod parse;
+mod scalar;
+mod scan;
+mod types;
+
+pub use callback::parse_callback;
+pub use cdecl::c_prototype;
+pub use layout::{FieldRole, FrameField, FrameLayout};
+pub use mangle::{MARKER_PREFIX, fnv1a64};
+pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
+pub use options::{
+    CallbackOptions, DEFAULT_CALLBACK_STACK, ForeignOptions, Header, MAX_CALLBACK_STACK,
+    parse_callback_options, parse_foreign_options,
+};
+pub use parse::{
+    CoffiAttr, MAX_RETURNED_FN_PTR_PARAMS, parse_export_callback, parse_foreign_block,
+    parse_foreign_call,
+};
+pub use scan::scan_file;
+pub use types::{CAbi, CType, FnPtr, Pointer, Scalar};

@@ -69,3 +69,13 @@ pub(crate) unsafe fn call_with_stack_offset(arg: *mut u8, offset: isize, f: OnSt
         )
     }
 }
+
+/// The stack pointer of the code a signal interrupted.
+///
+/// # Safety
+///
+/// `context` must be the `ucontext_t` the kernel passed to an SA_SIGINFO handler.
+pub(crate) unsafe fn interrupted_sp(context: *mut core::ffi::c_void) -> usize {
+    // SAFETY: forwarded from the caller.
+    unsafe { (*context.cast::<libc::ucontext_t>()).uc_mcontext.sp as usize }
+}

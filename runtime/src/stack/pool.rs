@@ -43,8 +43,8 @@ impl StackPool {
         let fd = os::memfd().map_err(|e| os::os_error("creating the stack backing (memfd)", e))?;
         Ok(StackPool {
             fd,
-            // A page below the largest window for its guard.
-            slot_size: limit + os::page_size(),
+            // Room below the largest window for its guard.
+            slot_size: limit + os::guard_size(),
             initial,
             limit,
             slots_sized: 0,

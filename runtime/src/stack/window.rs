@@ -21,14 +21,14 @@ pub(crate) struct Window {
 
 impl Window {
     /// Maps the top `len` bytes of the slot that ends at `slot_end` in `fd`,
-    /// with a guard page below. The slot must have a page to spare below
-    /// `slot_end - len`.
+    /// with a guard below. The slot must have `os::guard_size()` bytes to
+    /// spare below `slot_end - len`.
     ///
     /// Where the kernel supports guard regions (`MADV_GUARD_INSTALL`, Linux
     /// 6.15 for shared mappings) the window is one mapping whose lowest page
     /// is made a guard; elsewhere the guard is a separate inaccessible mapping.
     pub(crate) fn map(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
-        let guard_len = os::page_size();
+        let guard_len = os::guard_size();
         if guard_regions::supported() {
             let guard = os::map_shared(guard_len + len, fd, slot_end - len - guard_len)?;
             // SAFETY: the first page of the mapping just made; nothing uses it.

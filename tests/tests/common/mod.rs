@@ -23,9 +23,15 @@ pub fn run_in_child(test: &str, scenario: &str) -> Output {
 /// Asserts that the child died and said every one of `needles` on stderr.
 pub fn assert_died_with(out: &Output, needles: &[&str]) {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "the child should have died; stderr:\n{stderr}");
+    assert!(
+        !out.status.success(),
+        "the child should have died; stderr:\n{stderr}"
+    );
     for needle in needles {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
     }
 }
 

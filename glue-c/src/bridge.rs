@@ -1,0 +1,128 @@
+//! The build-script entry points: files in, `cc::Build` out.
+
+use crate::generate::generate_sources;
+use crate::headers::{COFFI_H, ExportedCallback, export_h};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Bridges one Rust source file: see [`bridges`].
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     coffi_build::bridge("src/ffi.rs").file("csrc/lib.c").compile("myffi");
+/// }
+/// ```
+pub fn bridge(path: impl AsRef<Path>) -> cc::Build {
+    bridges([path])
+}
+
+/// Bridges Rust source files (paths relative to the crate's
+/// `CARGO_MANIFEST_DIR`): finds their `#[foreign_call]` and
+/// `#[export_callback]` items, writes into `OUT_DIR` a C file of all shims
+/// and `coffi-include/{coffi.h, coffi_export.h}`, and returns a
+/// [`cc::Build`] with the shim file added and `coffi-include` on the include
+/// path (plus the manifest directory when a `header = "..."` is relative to
+/// it). Add your own C files and compile:
+///
+/// ```no_run
+/// // build.rs
+/// fn main() {
+///     coffi_build::bridges(["src/ffi.rs", "src/callbacks.rs"])
+///         .file("csrc/lib.c") // may `#include "coffi_export.h"`
+///         .compile("myffi");
+/// }
+/// ```
+///
+/// Prints `cargo:rerun-if-changed` for every file and local header.
+/// `coffi_export.h` holds the callbacks of every file bridged so far by this
+/// build script.
+///
+/// # Panics
+///
+/// Outside a build script (no `CARGO_MANIFEST_DIR` or `OUT_DIR`), when a
+/// file cannot be read or the output cannot be written, and when a file
+/// misuses the attributes: then the messages (the macro's own words, with
+/// `file:line:column`) are printed and the build fails.
+pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
+    let manifest_dir = env_dir("CARGO_MANIFEST_DIR");
+    let out_dir = env_dir("OUT_DIR");
+    let mut sources = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let full = manifest_dir.join(path);
+        println!("cargo:rerun-if-changed={}", full.display());
+        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| {
+            panic!(
+                "coffi_build::bridge: cannot read `{}` (paths are relative to {}): {e}",
+                path.display(),
+                manifest_dir.display()
+            )
+        });
+        sources.push((path.display().to_string(), text));
+    }
+    let generated = generate_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap_or_else(|e| {
+            eprintln!("{e}");
+            panic!("coffi_build::bridge: the bridged files misuse coffi's attributes:\n{e}");
+        });
+
+    let include_dir = out_dir.join("coffi-include");
+    write(&include_dir.join("coffi.h"), COFFI_H);
+    write(
+        &include_dir.join("coffi_export.h"),
+        &export_h(&remember(&generated.callbacks)),
+    );
+    let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+    let id = coffi_syntax::fnv1a64(names.join("\n").as_bytes());
+    let shim_file = out_dir.join(format!("coffi_shims_{id:016x}.c"));
+    write(&shim_file, &generated.shims_c);
+
+    let mut build = cc::Build::new();
+    build.file(&shim_file).include(&include_dir);
+    let local: Vec<_> = generated.headers.iter().filter(|h| !h.system).collect();
+    if !local.is_empty() {
+        build.include(&manifest_dir);
+    }
+    for h in local {
+        let full = manifest_dir.join(&h.path);
+        if full.exists() {
+            println!("cargo:rerun-if-changed={}", full.display());
+        }
+    }
+    build
+}
+
+/// Every callback bridged so far by this build script, by C name.
+static CALLBACKS: Mutex<BTreeMap<String, ExportedCallback>> = Mutex::new(BTreeMap::new());
+
+fn remember(new: &[ExportedCallback]) -> Vec<ExportedCallback> {
+    let mut all = CALLBACKS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    for cb in new {
+        all.insert(cb.c_name.clone(), cb.clone());
+    }
+    all.values().cloned().collect()
+}
+
+fn env_dir(var: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(dir) => PathBuf::from(dir),
+        None => panic!("coffi_build::bridge must run in a build script (`{var}` is not set)"),
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .unwrap_or_else(|e| panic!("coffi_build: cannot create `{}`: {e}", dir.display()));
+    }
+    // Leave an unchanged file alone, so that nothing rebuilds for nothing.
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return;
+    }
+    std::fs::write(path, text)
+        .unwrap_or_else(|e| panic!("coffi_build: cannot write `{}`: {e}", path.display()));
+}

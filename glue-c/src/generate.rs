@@ -1,0 +1,242 @@
+//! Source text → generated C text, with no file system or `cc` involved.
+
+use crate::error::{Diagnostic, Error};
+use crate::headers::{ExportedCallback, export_h};
+use crate::shim::{casts_fn_pointers, write_shim};
+use coffi_syntax::{Annotated, ForeignFn, Header};
+use std::collections::BTreeMap;
+
+/// The C text generated for some source files.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// The shims of every `#[foreign_call]` function (compile it with
+    /// `coffi.h` on the include path).
+    pub shims_c: String,
+    /// `coffi_export.h`: the prototypes of every `#[export_callback]`.
+    pub export_h: String,
+    /// The headers named by `header = "..."`, in order of first use.
+    pub headers: Vec<Header>,
+    pub(crate) callbacks: Vec<ExportedCallback>,
+}
+
+/// An item with the place it comes from.
+pub(crate) struct Located<T> {
+    pub item: T,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Generates the C side of one Rust source file (named `<source>` in
+/// errors).
+///
+/// ```
+/// let src = r#"
+///     use core::ffi::c_int;
+///     #[coffi::foreign_call]
+///     unsafe extern "C" { pub fn add(a: c_int, b: c_int) -> c_int; }
+///     #[coffi::export_callback]
+///     extern "C" fn twice(x: c_int) -> c_int { 2 * x }
+/// "#;
+/// let out = coffi_build::generate(src).unwrap();
+/// assert!(out.shims_c.contains("int add(int, int);"));
+/// assert!(out.shims_c.contains("int __coffi_r = add(__coffi_f->p0, __coffi_f->p1);"));
+/// assert!(out.export_h.contains("int twice(int);"));
+/// ```
+pub fn generate(source: &str) -> Result<Generated, Error> {
+    generate_sources([("<source>", source)])
+}
+
+/// Generates the C side of several Rust source files, given as
+/// `(name, text)` pairs; errors carry the names.
+///
+/// ```
+/// let a = "#[coffi::foreign_call] unsafe extern \"C\" { fn f(x: i32) -> i32; }";
+/// let b = "#[coffi::foreign_call] unsafe extern \"C\" { fn f(x: i64) -> i64; }";
+/// let err = coffi_build::generate_sources([("a.rs", a), ("b.rs", b)]).unwrap_err();
+/// assert!(err.to_string().starts_with("b.rs:1:47: error: `f` is declared twice"));
+/// ```
+pub fn generate_sources<'a>(
+    sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Generated, Error> {
+    let mut errors: Option<Error> = None;
+    let mut fns: Vec<Located<ForeignFn>> = Vec::new();
+    let mut callbacks: Vec<Located<ExportedCallback>> = Vec::new();
+    for (name, text) in sources {
+        let found = syn::parse_file(text)
+            .and_then(|file| coffi_syntax::scan_file(&file))
+            .map_err(|e| Error::from_syn(name, e));
+        match found {
+            Err(e) => match &mut errors {
+                Some(all) => all.extend(e),
+                None => errors = Some(e),
+            },
+            Ok(items) => collect(name, items, &mut fns, &mut callbacks),
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    let fns = dedup_fns(fns)?;
+    let callbacks = dedup_callbacks(callbacks)?;
+    Ok(Generated {
+        shims_c: shims_c(&fns),
+        export_h: export_h(&callbacks),
+        headers: headers(&fns),
+        callbacks,
+    })
+}
+
+fn collect(
+    file: &str,
+    items: Vec<Annotated>,
+    fns: &mut Vec<Located<ForeignFn>>,
+    callbacks: &mut Vec<Located<ExportedCallback>>,
+) {
+    for item in items {
+        match item {
+            Annotated::ForeignBlock(block) => {
+                for f in block.fns {
+                    let start = f.c_name_span.start();
+                    fns.push(Located {
+                        item: f,
+                        file: file.to_owned(),
+                        line: start.line,
+                        column: start.column + 1,
+                    });
+                }
+            }
+            Annotated::Callback(cb) => {
+                let start = cb.rust_name().span().start();
+                let item = ExportedCallback {
+                    c_name: cb.c_name.clone(),
+                    prototype: cb.c_prototype(),
+                    location: format!(
+                        "{} ({}:{})",
+                        cb.rust_name(),
+                        file.replace("*/", "* /"),
+                        start.line
+                    ),
+                };
+                callbacks.push(Located {
+                    item,
+                    file: file.to_owned(),
+                    line: start.line,
+                    column: start.column + 1,
+                });
+            }
+        }
+    }
+}
+
+fn twice(loc: &Located<impl Sized>, message: String) -> Error {
+    Error::new(vec![Diagnostic {
+        file: loc.file.clone(),
+        line: loc.line,
+        column: loc.column,
+        message,
+    }])
+}
+
+/// One shim per symbol; the same C function declared with different C
+/// signatures cannot share one translation unit (unless every declaration
+/// uses a header, whose prototype then rules).
+fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Error> {
+    let mut out: Vec<Located<ForeignFn>> = Vec::new();
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
+    for loc in fns {
+        if let Some(&i) = by_name.get(&loc.item.c_name) {
+            let first = &out[i];
+            if first.item.shim_symbol() == loc.item.shim_symbol() {
+                continue;
+            }
+            let headers = first.item.options.header.is_some() && loc.item.options.header.is_some();
+            if !headers {
+                return Err(twice(
+                    &loc,
+                    format!(
+                        "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
+                         help: C has one prototype per symbol: make the declarations agree, or give both \
+                         blocks `header = \"...\"` so that the header's prototype is used",
+                        loc.item.c_name,
+                        first.item.c_prototype(),
+                        first.file,
+                        first.line,
+                        first.column,
+                        loc.item.c_prototype()
+                    ),
+                ));
+            }
+            if out
+                .iter()
+                .any(|o| o.item.shim_symbol() == loc.item.shim_symbol())
+            {
+                continue;
+            }
+        } else {
+            by_name.insert(loc.item.c_name.clone(), out.len());
+        }
+        out.push(loc);
+    }
+    Ok(out)
+}
+
+fn dedup_callbacks(
+    callbacks: Vec<Located<ExportedCallback>>,
+) -> Result<Vec<ExportedCallback>, Error> {
+    let mut out: Vec<Located<ExportedCallback>> = Vec::new();
+    for loc in callbacks {
+        if let Some(first) = out.iter().find(|o| o.item.c_name == loc.item.c_name) {
+            return Err(twice(
+                &loc,
+                format!(
+                    "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
+                     help: give one of them another name, or `#[unsafe(export_name = \"...\")]`",
+                    loc.item.c_name, first.file, first.line, first.column
+                ),
+            ));
+        }
+        out.push(loc);
+    }
+    Ok(out.into_iter().map(|l| l.item).collect())
+}
+
+fn headers(fns: &[Located<ForeignFn>]) -> Vec<Header> {
+    let mut out: Vec<Header> = Vec::new();
+    for h in fns.iter().filter_map(|f| f.item.options.header.as_ref()) {
+        if !out.contains(h) {
+            out.push(h.clone());
+        }
+    }
+    out
+}
+
+/// The shim file: the functions without a header first (their prototypes
+/// are the model's), then, per header, its `#include` and its functions, so
+/// that no header's macros reach the functions declared by the model.
+fn shims_c(fns: &[Located<ForeignFn>]) -> String {
+    let mut out = String::from(
+        "// generated by coffi-build: C shims of the #[foreign_call] functions; do not edit\n\
+         #include \"coffi.h\"\n\n",
+    );
+    for f in fns.iter().filter(|f| f.item.options.header.is_none()) {
+        write_shim(&mut out, f, true);
+    }
+    if fns.iter().any(|f| casts_fn_pointers(&f.item)) {
+        out.push_str(
+            "/* Below, fn pointers pass through `void *` to match the headers' prototypes. */\n\
+             #pragma GCC diagnostic ignored \"-Wpedantic\"\n\n",
+        );
+    }
+    for header in headers(fns) {
+        out.push_str(&header.include_directive());
+        out.push_str("\n\n");
+        for f in fns
+            .iter()
+            .filter(|f| f.item.options.header.as_ref() == Some(&header))
+        {
+            write_shim(&mut out, f, false);
+        }
+    }
+    out
+}

@@ -1,0 +1,201 @@
+//! The C side of `#[foreign_call]`: one shim per function.
+//!
+//! ```c
+//! int add(int, int);                       /* without header = "..." */
+//! struct __coffi_frame_add_H { int p0; int p1; int r; };
+//! _Static_assert(/* size, alignment, offsets of the model */);
+//! const char coffi_build_bridge_missing_for__add_H = 0;
+//! void __coffi_shim_add_H(void *__coffi_a) {
+//!     struct __coffi_frame_add_H *__coffi_f = __coffi_a;
+//!     uintptr_t __coffi_top0 = coffi_topofstack();
+//!     int __coffi_r = add(__coffi_f->p0, __coffi_f->p1);
+//!     __coffi_f = (struct __coffi_frame_add_H *)((uintptr_t)__coffi_f + (coffi_topofstack() - __coffi_top0));
+//!     __coffi_f->r = __coffi_r;
+//! }
+//! ```
+//!
+//! The arguments are read before the call, while the frame is where the
+//! trampoline put it. During the call a callback may relocate the
+//! coroutine's stack, so the results are stored through a pointer
+//! re-derived from the `coffi_topofstack()` delta *after* the call. With
+//! `errno`, `errno = 0` comes right before the call and `errno` is read
+//! right after it. Locals are prefixed `__coffi_` so that no C name can
+//! collide with them.
+
+use crate::generate::Located;
+use coffi_syntax::{CType, FieldRole, ForeignFn, FrameLayout};
+use std::fmt::Write as _;
+
+/// Appends the shim of `f` (prototype first when `declare`).
+pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bool) {
+    let f = &loc.item;
+    let layout = f.layout();
+    let tag = f.frame_tag();
+    let shim = f.shim_symbol();
+    let header_mode = f.options.header.is_some();
+    let file = loc.file.replace("*/", "* /");
+    w(
+        out,
+        format_args!("/* {} ({file}:{}) */", f.rust_name, loc.line),
+    );
+    if declare {
+        w(out, format_args!("{};", f.c_prototype()));
+    }
+    if !layout.is_empty() {
+        let fields: Vec<String> = layout
+            .fields
+            .iter()
+            .map(|field| format!("{};", field.ctype.declare(&field.c_name())))
+            .collect();
+        w(
+            out,
+            format_args!("struct {tag} {{ {} }};", fields.join(" ")),
+        );
+        static_assert(out, f, &layout, &tag);
+        if !layout.is_known() {
+            layout_table(out, f, &layout, &tag);
+        }
+    }
+    w(out, format_args!("const char {} = 0;", f.marker_symbol()));
+    w(out, format_args!("void {shim}(void *__coffi_a);"));
+    w(out, format_args!("void {shim}(void *__coffi_a) {{"));
+    if layout.is_empty() {
+        w(out, format_args!("    (void)__coffi_a;"));
+    } else {
+        w(
+            out,
+            format_args!("    struct {tag} *__coffi_f = __coffi_a;"),
+        );
+    }
+    let args: Vec<String> = layout
+        .fields
+        .iter()
+        .filter(|field| matches!(field.role, FieldRole::Param(_)))
+        .map(|field| {
+            let value = format!("__coffi_f->{}", field.c_name());
+            // With a header, the header's prototype is authoritative: a
+            // pointer goes through `void *`, which converts to whatever
+            // pointee types the header spells (opaque structs, typedefs).
+            if header_mode && field.ctype.is_pointer_like() {
+                format!("(void *){value}")
+            } else {
+                value
+            }
+        })
+        .collect();
+    let call = format!("{}({})", f.c_name, args.join(", "));
+    let stores_something = layout.ret().is_some() || layout.errno().is_some();
+    if stores_something {
+        w(
+            out,
+            format_args!("    uintptr_t __coffi_top0 = coffi_topofstack();"),
+        );
+    }
+    if f.options.errno {
+        w(out, format_args!("    errno = 0;"));
+    }
+    match layout.ret() {
+        None => w(out, format_args!("    {call};")),
+        Some(r) if header_mode && r.ctype.is_pointer_like() => w(
+            out,
+            format_args!(
+                "    {} = ({}){call};",
+                r.ctype.declare("__coffi_r"),
+                r.ctype.c_spelling()
+            ),
+        ),
+        Some(r) => w(
+            out,
+            format_args!("    {} = {call};", r.ctype.declare("__coffi_r")),
+        ),
+    }
+    if f.options.errno {
+        w(out, format_args!("    int __coffi_e = errno;"));
+    }
+    if stores_something {
+        w(
+            out,
+            format_args!(
+                "    __coffi_f = (struct {tag} *)((uintptr_t)__coffi_f + (coffi_topofstack() - __coffi_top0));"
+            ),
+        );
+    }
+    if let Some(r) = layout.ret() {
+        w(
+            out,
+            format_args!("    __coffi_f->{} = __coffi_r;", r.c_name()),
+        );
+    }
+    if let Some(e) = layout.errno() {
+        w(
+            out,
+            format_args!("    __coffi_f->{} = __coffi_e;", e.c_name()),
+        );
+    }
+    w(out, format_args!("}}"));
+    out.push('\n');
+}
+
+/// The model's layout, asserted against the C compiler's.
+fn static_assert(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str) {
+    let mut conds = Vec::new();
+    if let (Some(size), Some(align)) = (layout.size, layout.align) {
+        conds.push(format!("sizeof(struct {tag}) == {size}"));
+        conds.push(format!("_Alignof(struct {tag}) == {align}"));
+    }
+    for field in &layout.fields {
+        if let Some(offset) = field.offset.filter(|&o| o != 0) {
+            conds.push(format!(
+                "offsetof(struct {tag}, {}) == {offset}",
+                field.c_name()
+            ));
+        }
+    }
+    if conds.is_empty() {
+        return;
+    }
+    w(
+        out,
+        format_args!(
+            "_Static_assert({}, \"coffi: the C frame of `{}` differs from coffi's LP64 model\");",
+            conds.join(" && "),
+            f.rust_name
+        ),
+    );
+}
+
+/// `const size_t __coffi_layout_..[] = { sizeof, _Alignof, offsets.. };`
+/// for frames with typedef fields, checked by the trampoline at run time.
+fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str) {
+    let mut entries = vec![
+        format!("sizeof(struct {tag})"),
+        format!("_Alignof(struct {tag})"),
+    ];
+    entries.extend(
+        layout
+            .fields
+            .iter()
+            .map(|field| format!("offsetof(struct {tag}, {})", field.c_name())),
+    );
+    w(
+        out,
+        format_args!(
+            "const size_t {}[{}] = {{ {} }};",
+            f.layout_symbol(),
+            entries.len(),
+            entries.join(", ")
+        ),
+    );
+}
+
+/// Whether a header-mode shim passes a fn pointer through `void *`
+/// (accepted by GCC and Clang; only `-Wpedantic` objects).
+pub(crate) fn casts_fn_pointers(f: &ForeignFn) -> bool {
+    f.options.header.is_some() && f.params.iter().any(|p| matches!(p.ctype, CType::FnPtr(_)))
+}
+
+fn w(out: &mut String, args: std::fmt::Arguments) {
+    // Writing to a String cannot fail.
+    let _ = out.write_fmt(args);
+    out.push('\n');
+}

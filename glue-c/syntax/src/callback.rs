@@ -1,0 +1,141 @@
+//! syn items → model, for `#[export_callback]`.
+
+use crate::check::{Errors, Owner, c_name, pretty, spanned_err};
+use crate::model::Callback;
+use crate::options::parse_callback_options;
+use crate::parse::{CoffiAttr, MAX_RETURNED_FN_PTR_PARAMS, params, return_type, signature_checks};
+use crate::types::{CAbi, CType, TypeCx, abi_of};
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, Meta, ReturnType};
+
+/// Parses a function under `#[export_callback(attr)]`.
+///
+/// ```
+/// let f: syn::ItemFn = syn::parse_str(
+///     "extern \"C\" fn cmp(a: *const c_void, b: *const c_void) -> c_int { 0 }",
+/// )
+/// .unwrap();
+/// let cb = coffi_syntax::parse_callback(quote::quote!(stack = 65536), f).unwrap();
+/// assert_eq!(cb.c_prototype(), "int cmp(const void *, const void *)");
+/// assert_eq!(cb.options.stack, 65536);
+/// assert!(cb.needs_no_mangle);
+/// ```
+pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> {
+    let mut errors = Errors::default();
+    let options = errors
+        .take(parse_callback_options(attr))
+        .unwrap_or_default();
+    let sig = &item.sig;
+    let abi = match &sig.abi {
+        None => {
+            errors.push(spanned_err(
+                sig.fn_token,
+                "`#[export_callback]` needs an `extern \"C\" fn`: C calls it with the C ABI",
+                format!("write `extern \"C\" fn {}(..)`", sig.ident),
+            ));
+            CAbi::C
+        }
+        Some(abi) => errors.take(abi_of(abi, "callback")).unwrap_or(CAbi::C),
+    };
+    signature_checks(sig, Owner::Callback, &mut errors);
+    if let Some(v) = &sig.variadic {
+        errors.push(spanned_err(
+            v.dots,
+            "an exported callback cannot be variadic",
+            "take fixed parameters",
+        ));
+    }
+    let mut export_name = None;
+    let mut no_mangle = false;
+    let mut attrs = Vec::new();
+    for a in &item.attrs {
+        match export_attr(a) {
+            Some(Export::NoMangle) => no_mangle = true,
+            Some(Export::Name(lit)) => export_name = Some(lit),
+            None => {}
+        }
+        if let Some(kind) = CoffiAttr::of(a) {
+            errors.push(spanned_err(
+                a,
+                format!(
+                    "`#[{}]` cannot be combined with `#[export_callback]`",
+                    kind.name()
+                ),
+                "give `#[export_callback(..)]` once, with all options",
+            ));
+        } else {
+            attrs.push(a.clone());
+        }
+    }
+    let (c_name_str, blame) = match &export_name {
+        Some(lit) => (lit.value(), lit.to_token_stream()),
+        None => (sig.ident.unraw().to_string(), sig.ident.to_token_stream()),
+    };
+    errors.take(c_name(
+        &c_name_str,
+        blame,
+        "export it under a C identifier with `#[unsafe(export_name = \"c_symbol\")]`",
+    ));
+    let cx = TypeCx::new(Owner::Callback, false);
+    let params = params(sig, &cx, Owner::Callback, &mut errors);
+    let (ret_ty, ret) = return_type(&sig.output, &cx, &mut errors);
+    if let (Some(CType::FnPtr(f)), ReturnType::Type(_, ty)) = (&ret, &sig.output) {
+        if !f.nullable {
+            errors.push(spanned_err(
+                ty,
+                "a callback cannot return a bare fn pointer: when its body panics, C gets a zeroed \
+                 value, and a fn pointer cannot be null",
+                format!("return `Option<{}>`", pretty(ty)),
+            ));
+        } else if f.params.len() > MAX_RETURNED_FN_PTR_PARAMS {
+            errors.push(spanned_err(
+                ty,
+                format!(
+                    "a callback can return fn pointers of at most {MAX_RETURNED_FN_PTR_PARAMS} parameters"
+                ),
+                "return `*mut c_void` and cast it in C",
+            ));
+        }
+    }
+    errors.finish()?;
+    Ok(Callback {
+        attrs,
+        vis: item.vis,
+        abi,
+        c_name: c_name_str,
+        needs_no_mangle: !no_mangle && export_name.is_none(),
+        params,
+        ret_ty,
+        ret: ret.unwrap_or(CType::Void),
+        options,
+        sig: item.sig,
+        block: item.block,
+    })
+}
+
+enum Export {
+    NoMangle,
+    Name(syn::LitStr),
+}
+
+/// Recognises `#[no_mangle]`, `#[unsafe(no_mangle)]`,
+/// `#[export_name = ".."]` and `#[unsafe(export_name = "..")]`.
+fn export_attr(attr: &Attribute) -> Option<Export> {
+    let meta = if attr.path().is_ident("unsafe") {
+        attr.parse_args::<Meta>().ok()?
+    } else {
+        attr.meta.clone()
+    };
+    match &meta {
+        Meta::Path(p) if p.is_ident("no_mangle") => Some(Export::NoMangle),
+        Meta::NameValue(nv) if nv.path.is_ident("export_name") => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(Export::Name(s.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,166 @@
+//! Frame layout: the `#[repr(C)]` struct through which a trampoline and its
+//! C shim exchange arguments, the return value and `errno`.
+//!
+//! Fields, in order: `p0`, `p1`, ... (the parameters), then `r` (the return
+//! value, absent for a unit return), then the saved `errno` (a C `int`, only
+//! with `#[foreign_call(errno)]`). Offsets follow the C rules (each field at
+//! the next multiple of its alignment; the size rounded up to the largest
+//! alignment) for LP64 Linux targets (x86_64, aarch64). A typedef field has
+//! a layout the model does not know: from it on, offsets and the size are
+//! `None` and only the compilers can check them.
+
+use crate::model::ForeignFn;
+use crate::types::{CType, Scalar};
+
+/// What a frame field holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldRole {
+    /// The parameter with this index.
+    Param(usize),
+    /// The return value.
+    Return,
+    /// `errno` as the C function left it.
+    Errno,
+}
+
+/// One field of a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameField {
+    /// What the field holds.
+    pub role: FieldRole,
+    /// Its C type.
+    pub ctype: CType,
+    /// Offset in bytes, when the model knows it.
+    pub offset: Option<usize>,
+    /// Size in bytes, when the model knows it.
+    pub size: Option<usize>,
+    /// Alignment in bytes, when the model knows it.
+    pub align: Option<usize>,
+}
+
+impl FrameField {
+    /// Field name in the Rust frame struct: `p0`.., `r`, `errno`.
+    pub fn rust_name(&self) -> String {
+        match self.role {
+            FieldRole::Param(i) => format!("p{i}"),
+            FieldRole::Return => "r".to_owned(),
+            FieldRole::Errno => "errno".to_owned(),
+        }
+    }
+
+    /// Field name in the C frame struct: `p0`.., `r`, `err` (`errno` is a
+    /// macro in C).
+    pub fn c_name(&self) -> String {
+        match self.role {
+            FieldRole::Errno => "err".to_owned(),
+            _ => self.rust_name(),
+        }
+    }
+}
+
+/// The layout of a frame.
+///
+/// ```
+/// use coffi_syntax::FrameLayout;
+///
+/// let f: syn::ItemForeignMod = syn::parse_str(
+///     "unsafe extern \"C\" { fn f(a: c_char, b: f64, c: *const c_void) -> c_int; }",
+/// )
+/// .unwrap();
+/// let block = coffi_syntax::parse_foreign_block(Default::default(), f).unwrap();
+/// let layout: FrameLayout = block.fns[0].layout();
+/// let offsets: Vec<_> = layout.fields.iter().map(|f| f.offset.unwrap()).collect();
+/// assert_eq!(offsets, [0, 8, 16, 24]);
+/// assert_eq!((layout.size, layout.align), (Some(32), Some(8)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameLayout {
+    /// The fields in order.
+    pub fields: Vec<FrameField>,
+    /// Total size, when the model knows it.
+    pub size: Option<usize>,
+    /// Alignment, when the model knows it.
+    pub align: Option<usize>,
+}
+
+impl FrameLayout {
+    /// Lays out fields of the given roles and types, in order.
+    pub fn new(fields: impl IntoIterator<Item = (FieldRole, CType)>) -> FrameLayout {
+        let mut cursor = Some(0usize);
+        let mut max_align = Some(1usize);
+        let fields = fields
+            .into_iter()
+            .map(|(role, ctype)| {
+                let sa = ctype.size_align();
+                let offset = match (cursor, sa) {
+                    (Some(c), Some((_, a))) => Some(c.next_multiple_of(a)),
+                    // Whatever its alignment, a field at the start is at 0.
+                    (Some(0), None) => Some(0),
+                    _ => None,
+                };
+                cursor = match (offset, sa) {
+                    (Some(o), Some((s, _))) => Some(o + s),
+                    _ => None,
+                };
+                max_align = match (max_align, sa) {
+                    (Some(m), Some((_, a))) => Some(m.max(a)),
+                    _ => None,
+                };
+                FrameField {
+                    role,
+                    offset,
+                    size: sa.map(|(s, _)| s),
+                    align: sa.map(|(_, a)| a),
+                    ctype,
+                }
+            })
+            .collect();
+        let size = match (cursor, max_align) {
+            (Some(c), Some(a)) => Some(c.next_multiple_of(a)),
+            _ => None,
+        };
+        FrameLayout {
+            fields,
+            size,
+            align: max_align,
+        }
+    }
+
+    /// Whether the model knows every offset, the size and the alignment.
+    pub fn is_known(&self) -> bool {
+        self.size.is_some()
+    }
+
+    /// Whether the frame has no fields (no parameters, unit return, no
+    /// `errno`): then the C shim has no frame struct.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The field holding the return value, if any.
+    pub fn ret(&self) -> Option<&FrameField> {
+        self.fields.iter().find(|f| f.role == FieldRole::Return)
+    }
+
+    /// The field holding `errno`, if any.
+    pub fn errno(&self) -> Option<&FrameField> {
+        self.fields.iter().find(|f| f.role == FieldRole::Errno)
+    }
+}
+
+impl ForeignFn {
+    /// The frame layout of this function.
+    pub fn layout(&self) -> FrameLayout {
+        let params = self
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (FieldRole::Param(i), p.ctype.clone()));
+        let ret = (!self.ret.is_void()).then(|| (FieldRole::Return, self.ret.clone()));
+        let errno = self.options.errno.then(|| {
+            let int = Scalar::from_rust_name("c_int").expect("c_int is a known scalar");
+            (FieldRole::Errno, CType::Scalar(int))
+        });
+        FrameLayout::new(params.chain(ret).chain(errno))
+    }
+}

@@ -1,0 +1,71 @@
+//! Misuse fails the build script with the macro's own words, located.
+
+use coffi_build::{generate, generate_sources};
+
+#[test]
+fn same_message_as_the_model() {
+    let src = "use core::ffi::c_int;\n\
+               #[coffi::foreign_call]\n\
+               unsafe extern \"C\" {\n    pub fn greet(name: String) -> c_int;\n}\n";
+    let err = generate(src).unwrap_err();
+    let block: syn::Item =
+        syn::parse_str("unsafe extern \"C\" {\n    pub fn greet(name: String) -> c_int;\n}")
+            .unwrap();
+    let model_err = coffi_syntax::parse_foreign_call(Default::default(), block).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.message, model_err.to_string());
+    assert_eq!((d.file.as_str(), d.line, d.column), ("<source>", 4, 24));
+    assert_eq!(
+        err.to_string(),
+        format!("<source>:4:24: error: {model_err}")
+    );
+}
+
+#[test]
+fn every_error_of_every_file_is_reported() {
+    let a = "#[coffi::export_callback(stak = 1)]\nextern \"C\" fn cb() {}\n";
+    let b = "#[foreign_call]\nunsafe extern \"C\" { fn f(x: char); fn g(v: Vec<u8>); }\n";
+    let err = generate_sources([("src/a.rs", a), ("src/b.rs", b)]).unwrap_err();
+    let at: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(|d| (d.file.as_str(), d.line, d.column))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ("src/a.rs", 1, 26),
+            ("src/b.rs", 2, 29),
+            ("src/b.rs", 2, 44)
+        ]
+    );
+    let text = err.to_string();
+    assert!(text.contains("src/a.rs:1:26: error: unknown option `stak` for `#[export_callback]`\nhelp: did you mean `stack`?"), "{text}");
+}
+
+#[test]
+fn syntax_errors_are_located_too() {
+    let err = generate("fn broken( {").unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1);
+    assert_eq!(err.diagnostics()[0].line, 1);
+}
+
+#[test]
+fn callbacks_exported_twice() {
+    let a = "#[coffi::export_callback] extern \"C\" fn cb() {}";
+    let b = "#[coffi::export_callback] #[unsafe(export_name = \"cb\")] extern \"C\" fn other() {}";
+    let err = generate_sources([("a.rs", a), ("b.rs", b)]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the C symbol `cb` is exported twice (first at a.rs:1:41)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nothing_annotated_is_fine() {
+    let out = generate("fn main() {}").unwrap();
+    assert!(out.shims_c.contains("#include \"coffi.h\""));
+    assert!(out.export_h.contains("#define COFFI_EXPORT_H"));
+    assert!(out.headers.is_empty());
+}

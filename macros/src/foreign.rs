@@ -1,0 +1,147 @@
+//! Expansion of `#[foreign_call]`: one trampoline per C function.
+
+use crate::frame::{frame_ident, frame_struct, runtime_check, static_checks};
+use coffi_syntax::{FieldRole, ForeignBlock, ForeignFn};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Attribute, Ident};
+
+/// `#[foreign_call(attr)] item` → the trampolines, or the model's errors.
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed = syn::parse2::<syn::Item>(item)
+        .and_then(|item| coffi_syntax::parse_foreign_call(attr, item));
+    match parsed {
+        Ok(block) => expand_block(&block),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+/// Attributes of the block that apply to every generated function.
+fn propagates(attr: &Attribute) -> bool {
+    [
+        "cfg", "cfg_attr", "allow", "warn", "deny", "forbid", "expect",
+    ]
+    .iter()
+    .any(|name| attr.path().is_ident(name))
+}
+
+pub(crate) fn expand_block(block: &ForeignBlock) -> TokenStream {
+    let (common, rest): (Vec<&Attribute>, Vec<&Attribute>) =
+        block.attrs.iter().partition(|a| propagates(a));
+    let rest: Vec<&Attribute> = rest
+        .into_iter()
+        .filter(|a| !a.path().is_ident("doc"))
+        .collect();
+    let mut out = TokenStream::new();
+    if !rest.is_empty() {
+        // Keep `#[link(..)]` and the like working: an empty block carries them.
+        let abi = block.abi.as_str();
+        out.extend(quote! { #(#common)* #(#rest)* unsafe extern #abi {} });
+    }
+    for f in &block.fns {
+        out.extend(quote! { #(#common)* });
+        out.extend(expand_fn(f));
+    }
+    out
+}
+
+/// The argument names of the trampoline: the declared names, or
+/// `__coffi_argN` for `_`.
+fn arg_names(f: &ForeignFn) -> Vec<Ident> {
+    f.params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p.ident() {
+            Some(id) => id.clone(),
+            None => Ident::new(&format!("__coffi_arg{i}"), Span::mixed_site()),
+        })
+        .collect()
+}
+
+pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
+    let layout = f.layout();
+    let frame = frame_ident();
+    let local = Ident::new("__frame", Span::mixed_site());
+    let shim = Ident::new("__coffi_shim", Span::mixed_site());
+    let marker = Ident::new("__COFFI_BRIDGED", Span::mixed_site());
+    let c_table = Ident::new("__COFFI_C_LAYOUT", Span::mixed_site());
+    let (shim_sym, marker_sym, table_sym) = (f.shim_symbol(), f.marker_symbol(), f.layout_symbol());
+
+    let args = arg_names(f);
+    let tys = f.params.iter().map(|p| &p.ty);
+    let inits = layout.fields.iter().map(|field| {
+        let member = format_ident!("{}", field.rust_name());
+        match field.role {
+            FieldRole::Param(i) => {
+                let arg = &args[i];
+                quote!(#member: #arg)
+            }
+            FieldRole::Return | FieldRole::Errno => {
+                quote!(#member: ::core::mem::MaybeUninit::uninit())
+            }
+        }
+    });
+    let ret_ty = f.ret_ty.as_ref().map(|t| quote!(#t));
+    let (output, result) = match (&ret_ty, f.options.errno) {
+        (None, false) => (quote!(), quote!()),
+        (Some(t), false) => (quote!(-> #t), quote!(#local.r.assume_init())),
+        (None, true) => (
+            quote!(-> ::coffi::Errno),
+            quote!(::coffi::Errno(#local.errno.assume_init())),
+        ),
+        (Some(t), true) => (
+            quote!(-> (#t, ::coffi::Errno)),
+            quote!((#local.r.assume_init(), ::coffi::Errno(#local.errno.assume_init()))),
+        ),
+    };
+    let (table_decl, table_check) = if layout.is_known() {
+        (quote!(), quote!())
+    } else {
+        let len = layout.fields.len() + 2;
+        (
+            quote! {
+                #[link_name = #table_sym]
+                static #c_table: [usize; #len];
+            },
+            runtime_check(f, &layout, &c_table),
+        )
+    };
+
+    let attrs = &f.attrs;
+    let inline = (!attrs.iter().any(|a| a.path().is_ident("inline"))).then(|| quote!(#[inline]));
+    let vis = &f.vis;
+    let name = &f.rust_name;
+    let unsafety = (!f.is_safe()).then(|| quote!(unsafe));
+    let frame_def = frame_struct(f, &layout);
+    let checks = static_checks(f, &layout);
+
+    quote! {
+        #(#attrs)*
+        #inline
+        #[allow(non_snake_case, dead_code, clippy::too_many_arguments, clippy::missing_safety_doc)]
+        #vis #unsafety fn #name(#(#args: #tys),*) #output {
+            #frame_def
+            #checks
+            unsafe extern "C" {
+                #[link_name = #shim_sym]
+                fn #shim(frame: *mut ::core::ffi::c_void);
+                #[link_name = #marker_sym]
+                static #marker: u8;
+                #table_decl
+            }
+            let mut #local = #frame { #(#inits,)* };
+            // SAFETY: the shim was generated from the same model as the
+            // frame (the symbol's hash covers the signature, and the layout
+            // is checked above); the frame lives on this stack for the
+            // whole call.
+            unsafe {
+                // Referencing the marker makes a missing
+                // `coffi_build::bridge` call a link error naming it.
+                ::core::hint::black_box(&raw const #marker);
+                #table_check
+                ::coffi::__private::call_foreign(#shim, (&raw mut #local).cast());
+                #result
+            }
+        }
+    }
+}
