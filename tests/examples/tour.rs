@@ -78,20 +78,29 @@ fn main() {
     };
     let stats = coffi::stats();
     println!("coffi tour: {COROUTINES} coroutines on 16 KiB stacks, strict mode");
-    println!("  coroutines spawned    {:>10}", stats.spawned);
-    println!("  foreign calls (Rust->C) {:>8}", stats.foreign_calls);
-    println!("  callbacks (C->Rust)   {:>10}", stats.callbacks);
-    println!("  stack relocations     {:>10}", stats.relocations);
-    println!("  coroutines that moved {:>10}", moved);
-    println!("  largest window        {:>7} KiB", stats.max_window / 1024);
-    println!(
-        "  wall time             {:>8.1} ms",
-        elapsed.as_secs_f64() * 1e3
-    );
+    let rows: [(&str, String); 7] = [
+        ("coroutines spawned", stats.spawned.to_string()),
+        ("foreign calls (Rust -> C)", stats.foreign_calls.to_string()),
+        ("callbacks (C -> Rust)", stats.callbacks.to_string()),
+        ("stack relocations", stats.relocations.to_string()),
+        ("coroutines whose stack moved", moved.to_string()),
+        ("largest window", format!("{} KiB", stats.max_window / 1024)),
+        (
+            "wall time",
+            format!("{:.1} ms", elapsed.as_secs_f64() * 1e3),
+        ),
+    ];
+    for (label, value) in rows {
+        println!("  {label:<30}{value:>12}");
+    }
     if wrong == 0 {
-        println!("  result check          all {COROUTINES} results as expected");
+        println!(
+            "  {:<30}{:>12}",
+            "result check",
+            format!("all {COROUTINES} OK")
+        );
     } else {
-        println!("  result check          {wrong} WRONG results");
+        println!("  {:<30}{:>12}", "result check", format!("{wrong} WRONG"));
         std::process::exit(1);
     }
 }
