@@ -1,0 +1,3 @@
+module coffi.invalid/benches/cgo
+
+go 1.19

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# coffi vs. cgo, in one run on this machine (issue #5):
+#   1. coffi's criterion benches (tests/benches/calls.rs), short times;
+#   2. the 100 000 parked coroutines bench (tests/benches/parked.rs);
+#   3. the same scenarios with Go's cgo (benches/cgo), installing Debian's
+#      golang-go when `go` is missing;
+# then prints one markdown table (scenario, coffi ns/op, cgo ns/op, ratio),
+# the targets of the issue met or missed, and the parked table. Everything
+# it writes goes under target/bench-vs-cgo/ (report.md is the whole report).
+#
+# Knobs (environment): WARM_UP (s, default 1), MEASURE (s, default 2) for
+# criterion; GO_BENCHTIME (default 1s) and GO_COUNT (runs, median, default 3)
+# for Go; SKIP_PARKED=1 to leave out the parked bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+out="$root/target/bench-vs-cgo"
+mkdir -p "$out"
+
+warm_up=${WARM_UP:-1}
+measure=${MEASURE:-2}
+go_benchtime=${GO_BENCHTIME:-1s}
+go_count=${GO_COUNT:-3}
+
+if ! command -v go >/dev/null 2>&1; then
+    echo "== go is missing: installing Debian's golang-go" >&2
+    apt-get update -qq
+    apt-get install -y golang-go >&2
+fi
+
+echo "== coffi: cargo bench -p coffi-tests --bench calls" >&2
+cargo bench -q -p coffi-tests --bench calls -- \
+    --warm-up-time "$warm_up" --measurement-time "$measure" --noplot \
+    >"$out/criterion.log" 2>"$out/criterion.err" || {
+    cat "$out/criterion.log" "$out/criterion.err" >&2
+    exit 1
+}
+# Criterion prints `name  time: [low mid high]`, the name on the line before
+# when it is long; keep the middle estimate, in ns.
+awk '
+    function ns(value, unit) {
+        if (unit == "ps") return value / 1000
+        if (unit == "ns") return value
+        if (unit == "µs" || unit == "us") return value * 1000
+        if (unit == "ms") return value * 1000000
+        if (unit == "s") return value * 1000000000
+        return -1
+    }
+    {
+        at = index($0, "time:")
+        if (at == 0) { if ($0 ~ /^[^ \t]/) previous = $1; next }
+        name = ($0 ~ /^[^ \t]/) ? $1 : previous
+        split(substr($0, at + 5), f, " ")
+        printf "%s\t%.3f\n", name, ns(f[3] + 0, f[4])
+    }
+' "$out/criterion.log" >"$out/coffi.tsv"
+
+if [ "${SKIP_PARKED:-0}" != 1 ]; then
+    echo "== coffi: cargo bench -p coffi-tests --bench parked" >&2
+    cargo bench -q -p coffi-tests --bench parked >"$out/parked.log" 2>"$out/parked.err" || {
+        cat "$out/parked.log" "$out/parked.err" >&2
+        exit 1
+    }
+fi
+
+echo "== cgo: benches/cgo ($(go version))" >&2
+export GOCACHE="$root/target/go/cache" GOPATH="$root/target/go/path"
+export GOFLAGS=-mod=mod GOPROXY=off
+(cd benches/cgo && go build -o "$out/cgo-bench" .)
+"$out/cgo-bench" -benchtime "$go_benchtime" -count "$go_count" -out "$out/cgo.tsv" >"$out/cgo.log"
+
+# One table: scenario | coffi key | cgo key (- when Go has no counterpart).
+rows='1. floor: direct C call of empty()|floor/empty|floor/empty
+1. floor: direct C call of add(1, 2)|floor/add|floor/add
+2. raw switch: on_parent_stack around empty()|raw_switch/empty|-
+2. raw switch: on_parent_stack around add()|raw_switch/add|-
+3. foreign_call empty() from a coroutine|foreign_call/coroutine/empty|call/empty
+3. foreign_call add() from a coroutine|foreign_call/coroutine/add|call/add
+3. foreign_call empty() from a plain thread|foreign_call/thread/empty|call/empty
+3. foreign_call add() from a plain thread|foreign_call/thread/add|call/add
+4. callback round trip (Rust/Go -> C -> empty callback)|callback/coroutine|callback
+5. seed: spawn, C -> callback moving the stack, join|seed/spawn_grow_join|seed
+6. relocation with 64 KiB used (Go: growth by copying)|relocation/64KiB|grow/64KiB
+6. relocation with 1 MiB used (Go: growth by copying)|relocation/1MiB|grow/1MiB
+6. relocation with 8 MiB used (Go: growth by copying)|relocation/8MiB|grow/8MiB
+7. spawn + one foreign call + join|spawn/call_join|spawn'
+
+# Targets: label | numerator key | denominator key | limit.
+targets='foreign_call add from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/add|cgo:call/add|0.2
+foreign_call empty from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/empty|cgo:call/empty|0.2
+foreign_call add from a coroutine <= 2x raw switch (bench 2)|coffi:foreign_call/coroutine/add|coffi:raw_switch/add|2
+foreign_call empty from a coroutine <= 2x raw switch (bench 2)|coffi:foreign_call/coroutine/empty|coffi:raw_switch/empty|2
+callback round trip <= 0.2x cgo callback|coffi:callback/coroutine|cgo:callback|0.2
+seed scenario <= 0.2x cgo|coffi:seed/spawn_grow_join|cgo:seed|0.2
+relocation 8 MiB used <= 1.5x 64 KiB used|coffi:relocation/8MiB|coffi:relocation/64KiB|1.5
+spawn + call + join <= 0.5x go + cgo call|coffi:spawn/call_join|cgo:spawn|0.5'
+
+report="$out/report.md"
+{
+    echo "- date: $(date -u)"
+    echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores"
+    echo "- kernel: $(uname -sr)"
+    echo "- $(rustc --version), $(go version | sed 's/^go version //')"
+    echo "- command: \`scripts/bench-vs-cgo.sh\` (criterion --warm-up-time $warm_up --measurement-time $measure; Go -benchtime $go_benchtime, median of $go_count)"
+    echo
+} >"$report"
+awk -F'\t' -v rows="$rows" -v targets="$targets" '
+    FILENAME == ARGV[1] { coffi[$1] = $2; next }
+    { cgo[$1] = $2 }
+    function value(key,    side, name) {
+        side = substr(key, 1, index(key, ":") - 1)
+        name = substr(key, index(key, ":") + 1)
+        if (side == "coffi") return (name in coffi) ? coffi[name] : ""
+        return (name in cgo) ? cgo[name] : ""
+    }
+    function show(x) {
+        if (x == "") return "-"
+        if (x >= 100000) return sprintf("%.0f", x)
+        if (x >= 100) return sprintf("%.1f", x)
+        return sprintf("%.2f", x)
+    }
+    END {
+        print "| scenario | coffi ns/op | cgo ns/op | coffi / cgo |"
+        print "|---|---:|---:|---:|"
+        n = split(rows, r, "\n")
+        for (i = 1; i <= n; i++) {
+            split(r[i], f, "|")
+            c = (f[2] in coffi) ? coffi[f[2]] : ""
+            g = (f[3] != "-" && f[3] in cgo) ? cgo[f[3]] : ""
+            ratio = (c != "" && g != "" && g > 0) ? sprintf("%.3f", c / g) : "-"
+            printf "| %s | %s | %s | %s |\n", f[1], show(c), show(g), ratio
+        }
+        print ""
+        print "| target | measured | met |"
+        print "|---|---:|:---:|"
+        n = split(targets, t, "\n")
+        for (i = 1; i <= n; i++) {
+            split(t[i], f, "|")
+            a = value(f[2]); b = value(f[3])
+            if (a == "" || b == "" || b <= 0) { printf "| %s | - | ? |\n", f[1]; continue }
+            printf "| %s | %.3fx | %s |\n", f[1], a / b, (a / b <= f[4] + 0) ? "yes" : "**no**"
+        }
+    }
+' "$out/coffi.tsv" "$out/cgo.tsv" >>"$report"
+
+if [ "${SKIP_PARKED:-0}" != 1 ]; then
+    {
+        echo
+        echo "Parked coroutines (tests/benches/parked.rs; $(grep -E '^vm\.max_map_count' "$out/parked.log")):"
+        echo
+        sed -n '/^| initial_stack/,/^$/p' "$out/parked.log" | sed '/^$/d'
+        echo
+        echo "| target | measured | met |"
+        echo "|---|---:|:---:|"
+        # Columns: | initial_stack | guard page | live | resident / coroutine | ...
+        awk -F'|' '/^\| [0-9]+ KiB/ {
+            for (i = 2; i <= 5; i++) gsub(/^ +| +$/, "", $i)
+            resident = $5; sub(/ KiB/, "", resident)
+            printf "| <= 5 KiB resident per parked coroutine (live: %s; initial_stack %s; guard %s) | %.2f KiB | %s |\n",
+                $4, $2, $3, resident, (resident + 0 <= 5) ? "yes" : "**no**"
+        }' "$out/parked.log"
+    } >>"$report"
+fi
+
+{
+    echo
+    echo "Go: $(head -1 "$out/cgo.log" | sed 's/^# //'); Go stack growth = fresh goroutine using N bytes of stack"
+    echo "minus a fresh goroutine using 1 KiB (the same work on an already grown stack: $(awk -F'\t' '/warm/ {printf "%s%s %.0f ns", sep, $1, $2; sep=", "}' "$out/cgo.tsv" 2>/dev/null))."
+} >>"$report"
+
+cat "$report"
