@@ -212,6 +212,16 @@ pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
     }
 }
 
+/// Finds or makes `need` bytes of room below the frame at `call_sp`, in the
+/// newest window (relocating to a new one if none has it).
+#[cold]
+fn make_room(stack: &CoroutineStack, call_sp: usize, need: usize) -> (usize, bool) {
+    let (Some(runtime), Some((_, depth))) = (runtime(), stack.locate(call_sp)) else {
+        unreachable!("a foreign call without a runtime, or outside the coroutine's windows");
+    };
+    stack.room_at_depth(runtime.backing(), depth, need)
+}
+
 struct CallbackCall<F, R> {
     name: &'static str,
     body: Option<F>,
@@ -227,20 +237,24 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     need: usize,
     body: F,
 ) -> R {
-    let (Some(stack), Some(runtime)) = (ctx.stack(), runtime()) else {
+    let Some(stack) = ctx.stack() else {
         unreachable!("foreign mode without a coroutine");
     };
-    let Some((_, depth)) = stack.locate(stack.call_sp.get()) else {
-        unreachable!("the coroutine's call stack pointer is in none of its windows");
-    };
-    let room = catch_unwind(AssertUnwindSafe(|| {
-        stack.room_at_depth(runtime.backing(), depth, need)
-    }));
-    let (sp, relocated) = match room {
-        Ok(room) => room,
-        Err(payload) => {
-            stash_panic(name, true, payload);
-            return R::zeroed();
+    let call_sp = stack.call_sp.get();
+    let newest = stack.newest();
+    let (sp, relocated) = if newest.contains(call_sp)
+        && call_sp - newest.bottom >= need.saturating_add(SWITCH_SLACK)
+    {
+        // The common case: the newest window has the room right below the
+        // trampoline's frames.
+        (call_sp & !(arch::STACK_ALIGN - 1), false)
+    } else {
+        match catch_unwind(AssertUnwindSafe(|| make_room(stack, call_sp, need))) {
+            Ok(room) => room,
+            Err(payload) => {
+                stash_panic(name, true, payload);
+                return R::zeroed();
+            }
         }
     };
     if relocated && ctx.strict.get() {

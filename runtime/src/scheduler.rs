@@ -8,7 +8,7 @@ use crate::os;
 use crate::stack::{CoroutineStack, FirstWindow, StackPool};
 use corosensei::{Coroutine, CoroutineResult};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::Rc;
@@ -44,14 +44,17 @@ const RESUME_RESERVE: usize = 16 * 1024;
 pub(crate) enum Suspend {
     /// `yield_now`: run again after the others.
     Yield,
-    /// `join` on an unfinished coroutine: run again once it finishes.
-    Join(u64),
+    /// `join` on an unfinished coroutine: park in this slot of its
+    /// [`JoinState`], which it empties into the ready queue when it finishes.
+    Join(*const WaiterSlot),
 }
 
 pub(crate) type CoYielder = corosensei::Yielder<(), Suspend>;
 
-struct Task {
-    id: u64,
+/// Where a coroutine waiting in `join` is parked.
+type WaiterSlot = Cell<Option<Box<Task>>>;
+
+pub(crate) struct Task {
     coroutine: Coroutine<(), Suspend, (), FirstWindow>,
     stack: Box<CoroutineStack>,
 }
@@ -61,9 +64,8 @@ pub(crate) struct Runtime {
     pool: RefCell<StackPool>,
     backing: RawFd,
     ready: RefCell<VecDeque<Box<Task>>>,
-    #[allow(clippy::vec_box, reason = "tasks move between queues as one pointer")]
-    waiting: RefCell<HashMap<u64, Vec<Box<Task>>>>,
-    next_id: Cell<u64>,
+    /// Coroutines started and not finished.
+    live: Cell<usize>,
 }
 
 impl Runtime {
@@ -248,8 +250,7 @@ impl Builder {
             backing: pool.fd().as_raw_fd(),
             pool: RefCell::new(pool),
             ready: RefCell::new(VecDeque::new()),
-            waiting: RefCell::new(HashMap::new()),
-            next_id: Cell::new(0),
+            live: Cell::new(0),
         };
         ctx.reset_stats();
         ctx.max_window.set(initial);
@@ -329,32 +330,26 @@ fn schedule(runtime: &Runtime) {
         ctx.current.set(std::ptr::null());
         match result {
             CoroutineResult::Yield(Suspend::Yield) => runtime.ready.borrow_mut().push_back(task),
-            CoroutineResult::Yield(Suspend::Join(id)) => runtime
-                .waiting
-                .borrow_mut()
-                .entry(id)
-                .or_default()
-                .push(task),
+            CoroutineResult::Yield(Suspend::Join(slot)) => {
+                // SAFETY: the slot is in the `JoinState` of the handle the
+                // suspended coroutine is joining; that coroutine keeps the
+                // handle alive while it waits.
+                unsafe { (*slot).set(Some(task)) }
+            }
             CoroutineResult::Return(()) => {
-                if let Some(waiters) = runtime.waiting.borrow_mut().remove(&task.id) {
-                    runtime.ready.borrow_mut().extend(waiters);
-                }
-                let Task {
-                    coroutine, stack, ..
-                } = *task;
+                runtime.live.set(runtime.live.get() - 1);
+                let Task { coroutine, stack } = *task;
                 drop(coroutine);
                 // SAFETY: the coroutine has returned and been dropped.
                 unsafe { runtime.pool.borrow_mut().release(stack) };
             }
         }
     }
-    let stuck: usize = runtime.waiting.borrow().values().map(Vec::len).sum();
+    let stuck = runtime.live.get();
     if stuck > 0 {
-        // Coroutines that join each other in a cycle can never finish. Their
-        // stacks are leaked rather than unwound under a dead scheduler.
-        for (_, tasks) in runtime.waiting.borrow_mut().drain() {
-            std::mem::forget(tasks);
-        }
+        // Coroutines that join each other in a cycle can never finish; they
+        // stay parked in each other's join state and are leaked rather than
+        // unwound under a dead scheduler.
         panic!("coffi: deadlock: {stuck} coroutine(s) wait in JoinHandle::join on each other");
     }
 }
@@ -363,6 +358,8 @@ fn schedule(runtime: &Runtime) {
 struct JoinState<T> {
     result: RefCell<Option<thread::Result<T>>>,
     finished: Cell<bool>,
+    /// The coroutine waiting in `join`, if any.
+    waiter: WaiterSlot,
 }
 
 /// An owned permission to wait for a coroutine and take its result.
@@ -374,7 +371,6 @@ struct JoinState<T> {
 /// });
 /// ```
 pub struct JoinHandle<T> {
-    id: u64,
     state: Rc<JoinState<T>>,
 }
 
@@ -400,7 +396,7 @@ impl<T> JoinHandle<T> {
             if self.state.finished.get() {
                 panic!("coffi: JoinHandle::join: the result was already taken");
             }
-            suspend(Suspend::Join(self.id), "JoinHandle::join");
+            suspend(Suspend::Join(&self.state.waiter), "JoinHandle::join");
         }
     }
 
@@ -426,7 +422,6 @@ impl<T> JoinHandle<T> {
 impl<T> std::fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("id", &self.id)
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -499,6 +494,7 @@ fn spawn_on<T: 'static>(
     let state = Rc::new(JoinState {
         result: RefCell::new(None),
         finished: Cell::new(false),
+        waiter: Cell::new(None),
     });
     let shared = Rc::clone(&state);
     let first = stack.first();
@@ -513,16 +509,19 @@ fn spawn_on<T: 'static>(
         let result = catch_unwind(AssertUnwindSafe(f));
         *shared.result.borrow_mut() = Some(result);
         shared.finished.set(true);
+        if let Some(waiter) = shared.waiter.take() {
+            if let Some(runtime) = self::runtime() {
+                runtime.ready.borrow_mut().push_back(waiter);
+            }
+        }
     });
-    let id = runtime.next_id.get();
-    runtime.next_id.set(id + 1);
-    runtime.ready.borrow_mut().push_back(Box::new(Task {
-        id,
-        coroutine,
-        stack,
-    }));
+    runtime.live.set(runtime.live.get() + 1);
+    runtime
+        .ready
+        .borrow_mut()
+        .push_back(Box::new(Task { coroutine, stack }));
     bump(&ctx().spawned);
-    Ok(JoinHandle { id, state })
+    Ok(JoinHandle { state })
 }
 
 /// Lets the other ready coroutines run, then continues.

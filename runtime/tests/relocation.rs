@@ -168,3 +168,24 @@ fn ten_thousand_coroutines_each_relocating_leave_no_mappings_behind() {
 fn deep_sum_helper_is_right() {
     assert_eq!(deep_sum(100), 5050);
 }
+
+#[test]
+fn a_pooled_stack_reuses_its_grown_window_without_a_new_mapping() {
+    coffi::run(|| {
+        let grown_top = || coffi::maybe_grow(128 * 1024, || coffi::stack_info().unwrap().top);
+        let first = coffi::spawn(grown_top).join().unwrap();
+        let before = mappings();
+        let (second, during) = coffi::spawn(move || {
+            let top = grown_top();
+            (top, mappings())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(
+            second, first,
+            "the second coroutine grew into the same window"
+        );
+        assert_eq!(during, before, "and mapped nothing to do it");
+        assert_eq!(coffi::stats().relocations, 2);
+    });
+}

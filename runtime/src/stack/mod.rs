@@ -19,6 +19,10 @@ use crate::arch::STACK_ALIGN;
 use std::cell::{Cell, UnsafeCell};
 use std::os::fd::BorrowedFd;
 
+/// Largest grown window a pooled stack keeps mapped, with its pages, for
+/// the next coroutine that needs to grow.
+pub(crate) const SPARE_WINDOW_MAX: usize = 1 << 20;
+
 /// Bytes kept free under a frame for the switch itself and for the small
 /// frames between a depth check and the code that runs there.
 pub(crate) const SWITCH_SLACK: usize = 512;
@@ -43,6 +47,9 @@ pub(crate) struct CoroutineStack {
     pub(crate) current_top: Cell<usize>,
     /// Stack pointer of the coroutine at its innermost live foreign call.
     pub(crate) call_sp: Cell<usize>,
+    /// A grown window kept from an earlier coroutine on this stack, reused by
+    /// the next relocation it is large enough for (no `mmap`, pages present).
+    spare: Cell<Option<Window>>,
     /// Relocations of this coroutine.
     pub(crate) relocations: Cell<u64>,
     /// Number of protections strict mode has made and not undone.
@@ -60,6 +67,7 @@ impl CoroutineStack {
             windows: UnsafeCell::new(vec![first]),
             current_top: Cell::new(first.top),
             call_sp: Cell::new(0),
+            spare: Cell::new(None),
             relocations: Cell::new(0),
             protected_count: Cell::new(0),
             yielder: Cell::new(std::ptr::null()),
@@ -135,15 +143,26 @@ impl CoroutineStack {
                 self.limit, required
             );
         }
-        let len = crate::os::round_to_page(required.max(self.newest().len().saturating_mul(2)))
-            .min(self.limit);
-        let window = match Window::map(fd, self.slot_end, len) {
-            Ok(window) => window,
-            Err(err) => panic!(
-                "{}",
-                crate::os::os_error("relocating a coroutine stack", err)
-            ),
+        let window = match self.spare.take() {
+            // A window kept from an earlier coroutine: no mapping to make, its
+            // pages are present.
+            Some(spare) if spare.len() >= required && spare.len() > self.newest().len() => spare,
+            spare => {
+                self.spare.set(spare);
+                let len = required.max(self.newest().len().saturating_mul(2));
+                let len = crate::os::round_to_page(len).min(self.limit);
+                match Window::map(fd, self.slot_end, len) {
+                    Ok(window) => window,
+                    Err(err) => {
+                        panic!(
+                            "{}",
+                            crate::os::os_error("relocating a coroutine stack", err)
+                        )
+                    }
+                }
+            }
         };
+        let len = window.len();
         // SAFETY: see the field; the mutable borrow ends in this statement.
         unsafe { (*self.windows.get()).push(window) };
         self.relocations.set(self.relocations.get() + 1);
@@ -181,27 +200,58 @@ impl CoroutineStack {
         self.protected_count.set(mark);
     }
 
-    /// Unmaps every window but the first and resets the per-coroutine state,
-    /// for reuse of the stack by another coroutine. Returns the largest
-    /// window length this stack reached.
+    /// Resets the per-coroutine state for reuse of the stack by another
+    /// coroutine: keeps the first window, and the largest grown one up to
+    /// [`SPARE_WINDOW_MAX`] as the spare; unmaps the others. Returns the depth
+    /// of backing whose pages are still worth keeping (the spare's length, or
+    /// the first window's), and the deepest the stack ever reached.
     ///
     /// # Safety
     ///
     /// The coroutine that ran on this stack must have finished.
-    pub(crate) unsafe fn reset(&self) -> usize {
+    pub(crate) unsafe fn reset(&self) -> (usize, usize) {
         self.unprotect_to(0);
-        let largest = self.newest().len();
+        let deepest = self.newest().len().max(self.spare_len());
+        let mut keep = self.spare.take();
         for i in 1..self.count() {
-            // SAFETY: the coroutine finished; no frame lives in any window.
-            unsafe { self.window(i).unmap() };
+            let window = self.window(i);
+            let better =
+                window.len() <= SPARE_WINDOW_MAX && keep.is_none_or(|k| window.len() > k.len());
+            let unused = if better {
+                keep.replace(window)
+            } else {
+                Some(window)
+            };
+            if let Some(unused) = unused {
+                // SAFETY: the coroutine finished; no frame lives in any window.
+                unsafe { unused.unmap() };
+            }
         }
+        self.spare.set(keep);
         // SAFETY: see the field; the mutable borrow ends in this statement.
         unsafe { (*self.windows.get()).truncate(1) };
         self.current_top.set(self.first().top);
         self.call_sp.set(0);
         self.relocations.set(0);
         self.yielder.set(std::ptr::null());
-        largest
+        (self.first().len().max(self.spare_len()), deepest)
+    }
+
+    fn spare_len(&self) -> usize {
+        let spare = self.spare.get();
+        spare.map_or(0, |w| w.len())
+    }
+
+    /// Unmaps the spare window, if any.
+    ///
+    /// # Safety
+    ///
+    /// No coroutine may run on this stack.
+    pub(crate) unsafe fn drop_spare(&self) {
+        if let Some(spare) = self.spare.take() {
+            // SAFETY: forwarded from the caller.
+            unsafe { spare.unmap() };
+        }
     }
 
     /// End offset of the slot in the backing.

@@ -103,16 +103,19 @@ impl StackPool {
     /// The coroutine that ran on `stack` must have finished and been dropped.
     pub(crate) unsafe fn release(&mut self, stack: Box<CoroutineStack>) {
         // SAFETY: forwarded from the caller.
-        let largest = unsafe { stack.reset() };
+        let (kept, deepest) = unsafe { stack.reset() };
         let slot_end = stack.slot_end();
         if self.warm.len() < WARM_STACKS {
-            // Keep the first window's pages; give back what relocations touched.
-            os::punch_hole(&self.fd, slot_end - largest, largest - self.initial);
+            // Keep the pages the kept windows show; give back the rest.
+            os::punch_hole(&self.fd, slot_end - deepest, deepest - kept);
             self.warm.push(stack);
         } else {
-            // SAFETY: the coroutine is gone; nothing refers to its window.
-            unsafe { stack.first().unmap() };
-            os::punch_hole(&self.fd, slot_end - largest, largest);
+            // SAFETY: the coroutine is gone; nothing refers to its windows.
+            unsafe {
+                stack.drop_spare();
+                stack.first().unmap();
+            }
+            os::punch_hole(&self.fd, slot_end - deepest, deepest);
             self.cold.push(stack.slot);
         }
     }
@@ -122,7 +125,10 @@ impl Drop for StackPool {
     fn drop(&mut self) {
         for stack in self.warm.drain(..) {
             // SAFETY: warm stacks belong to finished coroutines only.
-            unsafe { stack.first().unmap() };
+            unsafe {
+                stack.drop_spare();
+                stack.first().unmap();
+            }
         }
         // Closing the memfd frees every page of the backing.
     }
