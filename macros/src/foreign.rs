@@ -6,14 +6,47 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Attribute, Ident};
 
-/// `#[foreign_call(attr)] item` → the trampolines, or the model's errors.
+/// `#[foreign_call(attr)] item` → the trampolines, or the model's errors
+/// followed by the trampolines of the functions that have none (so that
+/// calls to them do not add errors of their own).
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed = syn::parse2::<syn::Item>(item)
-        .and_then(|item| coffi_syntax::parse_foreign_call(attr, item));
-    match parsed {
+    let item = match syn::parse2::<syn::Item>(item) {
+        Ok(item) => item,
+        Err(e) => return e.to_compile_error(),
+    };
+    match coffi_syntax::parse_foreign_call(attr.clone(), item.clone()) {
         Ok(block) => expand_block(&block),
-        Err(e) => e.to_compile_error(),
+        Err(e) => {
+            let mut out = e.to_compile_error();
+            out.extend(recover(attr, item));
+            out
+        }
     }
+}
+
+/// After an error: the trampolines of the functions of the block that are
+/// fine on their own, or the item as written when it is not a block.
+fn recover(attr: TokenStream, item: syn::Item) -> TokenStream {
+    let syn::Item::ForeignMod(mut block) = item else {
+        return quote! {
+            #[allow(dead_code)]
+            #item
+        };
+    };
+    let fine = |one: &syn::ForeignItem| {
+        let mut alone = block.clone();
+        alone.items = vec![one.clone()];
+        matches!(one, syn::ForeignItem::Fn(_))
+            && coffi_syntax::parse_foreign_block(attr.clone(), alone).is_ok()
+    };
+    let items: Vec<syn::ForeignItem> = block.items.iter().filter(|i| fine(i)).cloned().collect();
+    if items.is_empty() {
+        return TokenStream::new();
+    }
+    block.items = items;
+    coffi_syntax::parse_foreign_block(attr, block)
+        .map(|b| expand_block(&b))
+        .unwrap_or_default()
 }
 
 /// Attributes of the block that apply to every generated function.

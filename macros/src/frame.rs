@@ -47,6 +47,18 @@ pub(crate) fn frame_struct(f: &ForeignFn, layout: &FrameLayout) -> TokenStream {
     }
 }
 
+/// What a field is, without its C type, for messages.
+fn describe_short(f: &ForeignFn, field: &FrameField) -> String {
+    match field.role {
+        FieldRole::Param(i) => match f.params[i].ident() {
+            Some(name) => format!("parameter `{name}`"),
+            None => format!("parameter {i}"),
+        },
+        FieldRole::Return => "the return type".to_owned(),
+        FieldRole::Errno => "the saved errno".to_owned(),
+    }
+}
+
 /// What a field is, for messages.
 fn describe(f: &ForeignFn, field: &FrameField) -> String {
     let c = field.ctype.c_spelling();
@@ -60,6 +72,158 @@ fn describe(f: &ForeignFn, field: &FrameField) -> String {
     }
 }
 
+/// The Rust type of a field as written, for messages.
+fn written(f: &ForeignFn, field: &FrameField) -> String {
+    match field.role {
+        FieldRole::Param(i) => type_text(&f.params[i].ty),
+        FieldRole::Return => f.ret_ty.as_ref().map_or_else(|| "()".to_owned(), type_text),
+        FieldRole::Errno => "c_int".to_owned(),
+    }
+}
+
+fn type_text(ty: &syn::Type) -> String {
+    quote!(#ty)
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+}
+
+/// The `help:` of a layout assertion: which Rust type to write.
+pub(crate) fn fix(f: &ForeignFn, field: &FrameField) -> String {
+    let ty = match field.role {
+        FieldRole::Param(i) => Some(&f.params[i].ty),
+        FieldRole::Return => f.ret_ty.as_ref(),
+        FieldRole::Errno => None,
+    };
+    scalar_fix(ty, &field.ctype.c_spelling())
+}
+
+/// "`c_int` must be the C `int`: ..., or write `core::ffi::c_int`".
+pub(crate) fn scalar_fix(ty: Option<&syn::Type>, c: &str) -> String {
+    let last = match ty {
+        Some(syn::Type::Path(p)) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    };
+    match last {
+        Some(name) => {
+            let canonical = canonical_path(&name);
+            format!(
+                "`{name}` must be the C `{c}` here: a local alias or import shadows it; \
+                 write `{canonical}`"
+            )
+        }
+        None => format!("use a Rust type that is the C `{c}`"),
+    }
+}
+
+const CORE_FFI: &[&str] = &[
+    "c_char",
+    "c_schar",
+    "c_uchar",
+    "c_short",
+    "c_ushort",
+    "c_int",
+    "c_uint",
+    "c_long",
+    "c_ulong",
+    "c_longlong",
+    "c_ulonglong",
+    "c_float",
+    "c_double",
+];
+
+/// Where the standard Rust spelling of a C scalar name lives, for messages.
+fn canonical_path(name: &str) -> String {
+    if CORE_FFI.contains(&name) {
+        format!("core::ffi::{name}")
+    } else if primitive(name).is_some_and(|p| p == name) {
+        name.to_owned()
+    } else {
+        format!("libc::{name}")
+    }
+}
+
+/// The Rust primitive a C scalar name is on LP64 Linux (`None` for the
+/// names of `core::ffi`, whose definition varies by target).
+fn primitive(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "i8" | "int8_t" => "i8",
+        "i16" | "int16_t" => "i16",
+        "i32" | "int32_t" | "pid_t" => "i32",
+        "i64" | "int64_t" | "off_t" | "time_t" => "i64",
+        "u8" | "uint8_t" => "u8",
+        "u16" | "uint16_t" => "u16",
+        "u32" | "uint32_t" | "uid_t" | "gid_t" | "mode_t" => "u32",
+        "u64" | "uint64_t" => "u64",
+        "isize" | "ssize_t" | "c_ssize_t" | "ptrdiff_t" | "c_ptrdiff_t" | "intptr_t" => "isize",
+        "usize" | "size_t" | "c_size_t" | "uintptr_t" => "usize",
+        "f32" => "f32",
+        "f64" => "f64",
+        "bool" => "bool",
+        _ => return None,
+    })
+}
+
+/// The Rust types a scalar type name may resolve to: `::core::ffi::c_int`
+/// for `c_int`; `usize` for `size_t`, or `u64` (`c_ulong`, which is what
+/// bindgen's `pub type size_t = c_ulong;` says: the same C type on LP64).
+fn canonical_types(name: &str) -> Vec<TokenStream> {
+    if CORE_FFI.contains(&name) {
+        let id = format_ident!("{}", name);
+        return vec![quote!(::core::ffi::#id)];
+    }
+    let Some(primitive) = primitive(name) else {
+        return Vec::new();
+    };
+    let also = match (name, primitive) {
+        ("usize" | "isize", _) => None,
+        (_, "usize") => Some("u64"),
+        (_, "isize") => Some("i64"),
+        _ => None,
+    };
+    std::iter::once(primitive)
+        .chain(also)
+        .map(|p| {
+            let id = format_ident!("{}", p);
+            quote!(::core::primitive::#id)
+        })
+        .collect()
+}
+
+/// A check that `ty`, written with the name of a C scalar, is the Rust type
+/// of that name (not a local alias or import of something else: a `c_int`
+/// that is `char` has the right size but is not the C `int`). A local
+/// trait implemented only for the right type carries the message.
+/// `what` describes the field, `c` is the C spelling.
+pub(crate) fn identity_check(ty: &syn::Type, what: &str, c: &str) -> Option<TokenStream> {
+    let syn::Type::Path(p) = ty else { return None };
+    let name = p.path.segments.last()?.ident.to_string();
+    let canonical = canonical_types(&name);
+    if canonical.is_empty() {
+        return None;
+    }
+    let message =
+        format!("coffi: {what} is written `{name}`, the C `{c}`, but here `{name}` is `{{Self}}`");
+    let label = format!("not the C `{c}`");
+    let note = format!(
+        "`{name}` must be the C `{c}`: a local alias or import shadows it; write `{}`",
+        canonical_path(&name)
+    );
+    let span = ty.span();
+    // Named for the messages: "the trait `Is_c_int` is implemented for `i32`".
+    let tr = format_ident!("Is_{}", name, span = Span::mixed_site());
+    let check = format_ident!("assert_is_{}", name, span = Span::mixed_site());
+    let call = quote_spanned! {span=> #check::<#ty>(); };
+    Some(quote! {{
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #[allow(non_camel_case_types)]
+        trait #tr {}
+        #(impl #tr for #canonical {})*
+        const fn #check<T: ?::core::marker::Sized + #tr>() {}
+        #call
+    }})
+}
+
 /// Compile-time checks of every offset, the size and the alignment the
 /// model knows, each pointing at the Rust type it concerns; and
 /// `assert_crosses` for the types the model took to be C typedefs.
@@ -68,12 +232,23 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
     let name = f.rust_name.to_string();
     let mut checks = TokenStream::new();
     for field in &layout.fields {
+        let written_ty = match field.role {
+            FieldRole::Param(i) => Some(&f.params[i].ty),
+            FieldRole::Return => f.ret_ty.as_ref(),
+            FieldRole::Errno => None,
+        };
+        if let (Some(ty), coffi_syntax::CType::Scalar(sc)) = (written_ty, &field.ctype) {
+            let what = format!("in `{name}`, {}", describe_short(f, field));
+            checks.extend(identity_check(ty, &what, sc.c_name()));
+        }
         let (ty, span) = field_type(f, field);
         if let Some(size) = field.size.filter(|_| field.role != FieldRole::Errno) {
             let msg = format!(
-                "coffi: in `{name}`, {} takes {size} bytes in C, but its Rust type has another size: \
-                 it is not the C type it names",
-                describe(f, field)
+                "coffi: in `{name}`, {} takes {size} bytes in C, but the Rust type `{}` has another size\n\
+                 help: {}",
+                describe(f, field),
+                written(f, field),
+                fix(f, field)
             );
             checks.extend(quote_spanned! {span=>
                 ::core::assert!(::core::mem::size_of::<#ty>() == #size, #msg);
@@ -84,8 +259,11 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             let member = format_ident!("{}", field.rust_name());
             let msg = format!(
                 "coffi: in the frame of `{name}`, {} is not at offset {offset} as in C: \
-                 its Rust type is not the C type it names",
-                describe(f, field)
+                 a Rust type before it, or `{}` itself, has another alignment than its C type\n\
+                 help: {}",
+                describe(f, field),
+                written(f, field),
+                fix(f, field)
             );
             checks.extend(quote_spanned! {span=>
                 ::core::assert!(::core::mem::offset_of!(#frame, #member) == #offset, #msg);
@@ -96,7 +274,8 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
         let span = f.rust_name.span();
         let msg = format!(
             "coffi: the frame of `{name}` is not {size} bytes aligned to {align} as in C: \
-             a parameter or the return type is not the C type it names"
+             a parameter or the return type is not the C type it names\n\
+             help: use the C types of `core::ffi` or `libc` (a local alias or import may shadow one)"
         );
         checks.extend(quote_spanned! {span=>
             ::core::assert!(

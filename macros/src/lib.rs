@@ -6,8 +6,26 @@
 //! Both parse their item with `coffi-syntax`, the model the build script
 //! (`coffi-build`) also uses, so the Rust trampolines and the C shims agree
 //! on every frame, and both reject misuse with the same words. On misuse
-//! the macro emits only the errors (pointing at the offending tokens), not
-//! the item.
+//! the macro emits the errors (pointing at the offending tokens, each with
+//! a `help:` line), plus what keeps the rest of the crate from piling up
+//! errors of its own: the trampolines of the block's functions that are
+//! fine, or the item as written (not exported) for a callback.
+//!
+//! # Checks left to the compiler
+//!
+//! The macro sees type names, not types. Where a name could hide the
+//! wrong type, the expansion makes the compiler check it, at the user's
+//! token:
+//!
+//! - a type named like a C scalar (`c_int`, `size_t`, `u32`) must be the
+//!   Rust type of that name (`core::ffi::c_int`, `usize`, ...), so that a
+//!   local `type c_int = char;` fails to compile;
+//! - a type taken to be a C typedef (with `header = ".."`) must be able to
+//!   cross (`String` cannot), and the frame layouts are compared at run
+//!   time against the C compiler's;
+//! - two callbacks exporting the same C symbol in one crate each define a
+//!   crate-level `macro_rules! __coffi_export_callback_<symbol>`, so the
+//!   second is an error (E0428) at its name rather than a link error.
 //!
 //! # The link marker
 //!
@@ -57,22 +75,38 @@ use proc_macro::TokenStream;
 ///   typedefs the header declares.
 ///
 /// Blocks without `unsafe` (bindgen's pre-2024 output) are accepted: all
-/// their functions are `unsafe`.
+/// their functions are `unsafe`. A `safe fn` may take raw pointers, as in
+/// Rust's own `unsafe extern` blocks: `safe` is the author's promise that
+/// any argument value is fine for the C function.
 ///
-/// ```ignore
-/// use core::ffi::c_int;
+/// ```
+/// use core::ffi::{c_char, c_int, c_long};
 ///
 /// #[coffi::foreign_call]
 /// unsafe extern "C" {
-///     pub fn add(a: c_int, b: c_int) -> c_int;       // pub unsafe fn add(..) -> c_int
-///     pub safe fn version() -> c_int;                 // pub fn version() -> c_int
-///     #[link_name = "real_name"]
-///     fn alias(x: f64) -> f64;                        // calls C `real_name`
+///     /// C's `abs`.
+///     pub fn abs(x: c_int) -> c_int;          // pub unsafe fn abs(x: c_int) -> c_int
+///     pub safe fn labs(x: c_long) -> c_long;  // pub fn labs(x: c_long) -> c_long
+///     #[link_name = "strlen"]
+///     fn c_strlen(s: *const c_char) -> usize; // calls C `strlen`
 /// }
 ///
 /// #[coffi::foreign_call(errno)]
 /// unsafe extern "C" {
-///     fn open(path: *const core::ffi::c_char, flags: c_int) -> c_int; // -> (c_int, coffi::Errno)
+///     fn close(fd: c_int) -> c_int; // unsafe fn close(fd: c_int) -> (c_int, coffi::Errno)
+/// }
+///
+/// // The calls need the C shims that `coffi_build::bridge` compiles in the
+/// // build script; this example has none, so it only type-checks them.
+/// # #[allow(dead_code)]
+/// fn demo() -> c_int {
+///     let n = labs(-3) as c_int;
+///     // SAFETY: `close(-1)` only fails; the string is NUL-terminated.
+///     unsafe {
+///         let (r, errno): (c_int, coffi::Errno) = close(-1);
+///         assert!(r == -1 && errno.is_set());
+///         abs(-n) + c_strlen(c"abc".as_ptr()) as c_int
+///     }
 /// }
 /// ```
 ///
@@ -102,14 +136,20 @@ pub fn foreign_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Option: `stack = N`, the bytes of stack the body needs (default 32 KiB,
 /// at most 256 MiB).
 ///
-/// ```ignore
+/// ```
 /// use core::ffi::{c_int, c_void};
 ///
 /// #[coffi::export_callback(stack = 65536)]
 /// extern "C" fn compare(a: *const c_void, b: *const c_void) -> c_int {
+///     // SAFETY: C passes pointers to two `c_int`s.
 ///     let (a, b) = unsafe { (*a.cast::<c_int>(), *b.cast::<c_int>()) };
 ///     a.cmp(&b) as c_int
 /// }
+///
+/// // C calls it (e.g. `qsort`, given `Some(compare)`); called outside a
+/// // coroutine, as here, the body runs directly.
+/// let (x, y): (c_int, c_int) = (1, 2);
+/// assert_eq!(compare((&raw const x).cast(), (&raw const y).cast()), -1);
 /// ```
 ///
 /// `coffi-build` writes its prototype into `coffi_export.h`:

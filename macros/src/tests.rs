@@ -250,3 +250,90 @@ fn print_expansions() {
         ))
     );
 }
+
+#[test]
+fn after_an_error_the_fine_functions_keep_their_trampolines() {
+    let out = foreign(
+        "",
+        r#"unsafe extern "C" { fn bad(s: String); pub fn good(x: c_int) -> c_int; static X: c_int; }"#,
+    );
+    assert!(out.starts_with(":: core :: compile_error !"), "{out}");
+    assert!(
+        out.contains("pub unsafe fn good (x : c_int) -> c_int"),
+        "{out}"
+    );
+    assert!(!out.contains("fn bad"), "{out}");
+    // A block-level error leaves nothing to recover.
+    let out = foreign("errnp", ADD);
+    assert!(!out.contains("fn add"), "{out}");
+    // Not a block: the item as written, so that its uses still resolve.
+    let out = foreign("", "pub fn add(a: c_int) -> c_int { a }");
+    assert!(out.contains("compile_error"));
+    assert!(
+        out.contains("# [allow (dead_code)] pub fn add (a : c_int) -> c_int { a }"),
+        "{out}"
+    );
+}
+
+#[test]
+fn after_an_error_the_callback_is_kept_unexported() {
+    let out = callback("stack = 0", r#"extern "C" fn cb(x: c_int) -> c_int { x }"#);
+    assert!(out.starts_with(":: core :: compile_error !"), "{out}");
+    assert!(
+        out.contains("extern \"C\" fn cb (x : c_int) -> c_int { x }"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("no_mangle") && !out.contains("run_callback"),
+        "{out}"
+    );
+}
+
+#[test]
+fn each_exported_symbol_names_a_crate_level_macro() {
+    let out = callback(
+        "",
+        r#"#[unsafe(export_name = "on_event")] extern "C" fn handle() {}"#,
+    );
+    assert!(
+        out.contains(
+            "# [macro_export] macro_rules ! __coffi_export_callback_on_event { () => { } }"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn scalar_names_must_be_their_rust_types() {
+    let out = foreign(
+        "",
+        r#"unsafe extern "C" { fn f(n: size_t, x: std::os::raw::c_int) -> bool; }"#,
+    );
+    for needle in [
+        "impl Is_size_t for :: core :: primitive :: usize { }",
+        "impl Is_size_t for :: core :: primitive :: u64 { }",
+        "assert_is_size_t :: < size_t > ()",
+        "impl Is_c_int for :: core :: ffi :: c_int { }",
+        "impl Is_bool for :: core :: primitive :: bool { }",
+        "write `libc::size_t`",
+        "write `core::ffi::c_int`",
+    ] {
+        assert!(
+            out.contains(needle),
+            "missing `{needle}` in\n{}",
+            pretty(&out)
+        );
+    }
+    // Pointers are spelled out in the signature: nothing to check by name.
+    let out = foreign("", r#"unsafe extern "C" { fn g(p: *mut c_int); }"#);
+    assert!(!out.contains("Is_c_int"), "{out}");
+    let out = callback("", r#"extern "C" fn cb(len: size_t) -> c_long { 0 }"#);
+    assert!(
+        out.contains("impl Is_size_t for :: core :: primitive :: usize"),
+        "{out}"
+    );
+    assert!(
+        out.contains("impl Is_c_long for :: core :: ffi :: c_long"),
+        "{out}"
+    );
+}

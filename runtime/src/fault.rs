@@ -47,31 +47,40 @@ pub(crate) fn install() {
     });
 }
 
-/// Keeps an alternate signal stack installed on this thread while alive.
+/// Keeps an alternate signal stack of at least [`ALT_STACK_SIZE`] bytes
+/// installed on this thread while alive, then restores the previous one.
 pub(crate) struct AltStack {
     mapping: Option<(usize, usize)>,
+    previous: libc::stack_t,
 }
 
 impl AltStack {
-    /// Installs an alternate signal stack unless the thread has one.
+    /// Installs an alternate signal stack unless the thread has a large
+    /// enough one (the handler formats its message on it).
     pub(crate) fn ensure() -> AltStack {
-        // SAFETY: querying the current alternate stack writes into `current`.
-        let mut current: libc::stack_t = unsafe { MaybeUninit::zeroed().assume_init() };
-        // SAFETY: as above; a null new stack only queries.
-        let has_one = unsafe { libc::sigaltstack(std::ptr::null(), &mut current) } == 0
-            && current.ss_flags & libc::SS_DISABLE == 0;
-        if has_one {
-            return AltStack { mapping: None };
+        // SAFETY: an all-zero stack_t is a valid value to fill in.
+        let mut previous: libc::stack_t = unsafe { MaybeUninit::zeroed().assume_init() };
+        // SAFETY: a null new stack only queries into `previous`.
+        let queried = unsafe { libc::sigaltstack(std::ptr::null(), &mut previous) } == 0;
+        let unchanged = AltStack {
+            mapping: None,
+            previous,
+        };
+        if !queried
+            || (previous.ss_flags & libc::SS_DISABLE == 0 && previous.ss_size >= ALT_STACK_SIZE)
+            || previous.ss_flags & libc::SS_ONSTACK != 0
+        {
+            return unchanged;
         }
         let page = os::page_size();
         let Ok(base) = os::reserve(page + ALT_STACK_SIZE) else {
-            return AltStack { mapping: None };
+            return unchanged;
         };
         // SAFETY: the range was just reserved by us.
         if unsafe { os::protect(base + page, ALT_STACK_SIZE, true) }.is_err() {
             // SAFETY: the reservation is ours and unused.
             unsafe { os::unmap(base, page + ALT_STACK_SIZE) };
-            return AltStack { mapping: None };
+            return unchanged;
         }
         let stack = libc::stack_t {
             ss_sp: (base + page) as *mut libc::c_void,
@@ -79,9 +88,14 @@ impl AltStack {
             ss_size: ALT_STACK_SIZE,
         };
         // SAFETY: the stack is mapped, writable and stays so until `drop`.
-        unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) };
+        if unsafe { libc::sigaltstack(&stack, std::ptr::null_mut()) } != 0 {
+            // SAFETY: the reservation is ours and unused.
+            unsafe { os::unmap(base, page + ALT_STACK_SIZE) };
+            return unchanged;
+        }
         AltStack {
             mapping: Some((base, page + ALT_STACK_SIZE)),
+            previous,
         }
     }
 }
@@ -89,15 +103,11 @@ impl AltStack {
 impl Drop for AltStack {
     fn drop(&mut self) {
         if let Some((base, len)) = self.mapping {
-            let disable = libc::stack_t {
-                ss_sp: std::ptr::null_mut(),
-                ss_flags: libc::SS_DISABLE,
-                ss_size: 0,
-            };
             // SAFETY: no signal handler runs on this thread now (we are in
-            // ordinary code); after disabling, the mapping is unused.
+            // ordinary code); the previous stack is the one the thread had
+            // (or disabled), and ours is unused once it is replaced.
             unsafe {
-                libc::sigaltstack(&disable, std::ptr::null_mut());
+                libc::sigaltstack(&self.previous, std::ptr::null_mut());
                 os::unmap(base, len);
             }
         }
@@ -163,25 +173,39 @@ fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
     if let Some(stack) = ctx.stack() {
         let newest = stack.newest();
         let sp_in_a_window = stack.windows().any(|w| w.contains(sp));
+        // The window overflowed: the one whose guard was hit or, when a large
+        // frame jumped over every guard, the one just above the stack pointer.
+        let overflowed = stack
+            .windows()
+            .enumerate()
+            .find(|(_, w)| w.guard_contains(addr))
+            .or_else(|| {
+                stack
+                    .windows()
+                    .enumerate()
+                    .filter(|(_, w)| {
+                        !sp_in_a_window
+                            && sp < w.bottom
+                            && w.bottom - sp <= OVERFLOW_REACH
+                            && addr < w.bottom
+                    })
+                    .min_by_key(|(_, w)| w.bottom - sp)
+            });
+        if let Some((index, window)) = overflowed {
+            let _ = write!(
+                msg,
+                "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} (stack pointer \
+                 {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
+                 that needs stack through #[foreign_call], or give the coroutine more room: \
+                 raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
+                 raise #[export_callback(stack = N)] for callbacks; aborting.\n",
+                window.bottom,
+                window.top,
+                window.len(),
+            );
+            return true;
+        }
         for (index, window) in stack.windows().enumerate() {
-            let sp_below = !sp_in_a_window
-                && sp < window.bottom
-                && window.bottom - sp <= OVERFLOW_REACH
-                && addr < window.bottom;
-            if window.guard_contains(addr) || sp_below {
-                let _ = write!(
-                    msg,
-                    "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} (stack pointer \
-                     {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
-                     that needs stack through #[foreign_call], or give the coroutine more room: \
-                     raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
-                     raise #[export_callback(stack = N)] for callbacks; aborting.\n",
-                    window.bottom,
-                    window.top,
-                    window.len(),
-                );
-                return true;
-            }
             if window.protected != 0 && window.contains(addr) {
                 let delta = newest.top as isize - window.top as isize;
                 let _ = write!(

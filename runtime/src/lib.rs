@@ -55,6 +55,7 @@ mod fault;
 mod ffi;
 mod info;
 mod os;
+mod panic_hook;
 mod scheduler;
 mod stack;
 

@@ -223,6 +223,7 @@ impl Builder {
             ));
         }
         fault::install();
+        crate::panic_hook::install();
         let _alt_stack = fault::AltStack::ensure();
         let sched_len = os::round_to_page(self.scheduler_stack);
         let sched_base = os::reserve(page + sched_len)

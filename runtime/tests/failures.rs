@@ -323,3 +323,64 @@ fn a_callback_panic_with_no_foreign_call_to_resume_it_aborts_saying_why() {
         ],
     );
 }
+
+extern "C" fn bottomless_cb() -> i32 {
+    run_callback("bottomless_cb", 64 * 1024, || deep_sum(100_000) as i32)
+}
+
+unsafe extern "C" fn bottomless_shim(a: *mut c_void) {
+    let top0 = coffi::coffi_topofstack();
+    let r = bottomless_cb();
+    // SAFETY: `a` is this call's frame.
+    unsafe { common::store_adjusted(a, top0, r) };
+}
+
+#[test]
+fn a_callback_overflowing_its_relocated_window_is_reported_for_that_window() {
+    if is_child("callback-overflow") {
+        coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| call_int_shim(bottomless_shim))
+            .unwrap();
+        return;
+    }
+    let out = run_in_child(
+        "a_callback_overflowing_its_relocated_window_is_reported_for_that_window",
+        "callback-overflow",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "coffi: stack overflow in a coroutine",
+            "past the bottom of window 1",
+        ],
+    );
+}
+
+#[test]
+fn a_panic_with_backtraces_on_prints_from_a_small_coroutine_without_overflowing() {
+    if is_child("backtrace") {
+        let code = coffi::Builder::new()
+            .initial_stack(8 * 1024)
+            .run(|| {
+                let h = coffi::spawn(|| -> u32 { panic!("failing with a backtrace") });
+                i32::from(h.join().is_err())
+            })
+            .unwrap();
+        std::process::exit(if code == 1 { 0 } else { 3 });
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_panic_with_backtraces_on_prints_from_a_small_coroutine_without_overflowing",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("COFFI_TEST_CHILD", "backtrace")
+        .env("RUST_BACKTRACE", "full")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}\n{stderr}", out.status);
+    assert!(stderr.contains("failing with a backtrace"), "{stderr}");
+    assert!(stderr.contains("stack backtrace:"), "{stderr}");
+}

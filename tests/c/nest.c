@@ -14,3 +14,7 @@ int call_panicky(int x) {
     int r = panicky_cb(x);
     return r + 1;
 }
+
+int call_backtrace_cb(void) {
+    return backtrace_cb();
+}

@@ -18,6 +18,8 @@ unsafe extern "C" {
     pub safe fn add_ints(a: c_int, b: c_int) -> c_int;
     /// `panicky_cb(x) + 1`.
     pub safe fn call_panicky(x: c_int) -> c_int;
+    /// Returns what `backtrace_cb()` returns.
+    pub safe fn call_backtrace_cb() -> c_int;
     /// Runs `thread_cb(x)` on a thread created with `pthread_create`.
     pub safe fn call_back_on_new_thread(x: c_int) -> c_int;
     /// Formats four long doubles using a 64 KiB scratch buffer on the stack.
@@ -127,6 +129,14 @@ extern "C" fn panicky_cb(x: c_int) -> c_int {
         panic!("panicky_cb refused {x}");
     }
     x
+}
+
+/// Records a backtrace taken inside a callback, on the coroutine.
+#[coffi::export_callback]
+extern "C" fn backtrace_cb() -> c_int {
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    observe::LAST_BACKTRACE.with_borrow_mut(|last| *last = trace);
+    1
 }
 
 /// Called on a thread C created.

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicI32, AtomicU64};
 thread_local! {
     /// `(level, value C returned for the level below)` for every nesting level.
     pub static NEST_LEVELS: RefCell<Vec<(i32, i32)>> = const { RefCell::new(Vec::new()) };
+    /// The backtrace `backtrace_cb` took.
+    pub static LAST_BACKTRACE: RefCell<String> = const { RefCell::new(String::new()) };
     /// Comparator calls made by `qsort`.
     pub static COMPARISONS: Cell<u64> = const { Cell::new(0) };
 }

@@ -70,3 +70,28 @@ fn foreign_calls_from_a_plain_thread_with_no_runtime() {
     });
     assert_eq!(t.join().unwrap(), (42, 8256, 123456));
 }
+
+#[test]
+fn a_backtrace_in_a_callback_walks_back_through_c_and_both_stack_switches() {
+    #[inline(never)]
+    fn caller_on_the_coroutine() -> i32 {
+        ffi::call_backtrace_cb()
+    }
+    coffi::run(|| assert_eq!(coffi::spawn(caller_on_the_coroutine).join().unwrap(), 1));
+    let trace = observe::LAST_BACKTRACE.with_borrow(Clone::clone);
+    // From the callback, through the C function and the shim on the
+    // scheduler stack, back to the Rust caller on the coroutine stack.
+    let order = [
+        "backtrace_cb",
+        "call_backtrace_cb",
+        "__coffi_shim_call_backtrace_cb",
+        "caller_on_the_coroutine",
+    ];
+    let mut at = 0;
+    for name in order {
+        let found = trace[at..]
+            .find(name)
+            .unwrap_or_else(|| panic!("no {name} after the frames before it in:\n{trace}"));
+        at += found + name.len();
+    }
+}

@@ -69,9 +69,13 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
             attrs.push(a.clone());
         }
     }
-    let (c_name_str, blame) = match &export_name {
-        Some(lit) => (lit.value(), lit.to_token_stream()),
-        None => (sig.ident.unraw().to_string(), sig.ident.to_token_stream()),
+    let (c_name_str, c_name_span, blame) = match &export_name {
+        Some(lit) => (lit.value(), lit.span(), lit.to_token_stream()),
+        None => (
+            sig.ident.unraw().to_string(),
+            sig.ident.span(),
+            sig.ident.to_token_stream(),
+        ),
     };
     errors.take(c_name(
         &c_name_str,
@@ -105,6 +109,7 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
         vis: item.vis,
         abi,
         c_name: c_name_str,
+        c_name_span,
         needs_no_mangle: !no_mangle && export_name.is_none(),
         params,
         ret_ty,

@@ -96,6 +96,8 @@ pub struct Callback {
     pub abi: CAbi,
     /// The C symbol: the `export_name`, or the Rust name.
     pub c_name: String,
+    /// Where the C name comes from (the `export_name` string or the name).
+    pub c_name_span: Span,
     /// The generated code must add `#[unsafe(no_mangle)]` (the function has
     /// neither `no_mangle` nor `export_name`).
     pub needs_no_mangle: bool,

@@ -325,7 +325,7 @@ pub(crate) fn signature_checks(sig: &Signature, owner: Owner, errors: &mut Error
     if let Some(c) = &sig.constness {
         errors.push(spanned_err(
             c,
-            format!("{what} cannot be `const fn`"),
+            format!("{what} cannot be `const fn`: it cannot run at compile time"),
             "remove `const`",
         ));
     }

@@ -4,8 +4,10 @@
 //! classification is purely syntactic: a type is recognised by the last
 //! segment of its path (`c_int`, `core::ffi::c_int`, `::std::os::raw::c_int`
 //! and `libc::c_int` are all `int`). The Rust compiler then checks the model
-//! against the real types through the static layout assertions that
-//! `coffi-macros` emits, so a local `type c_int = i64;` cannot slip through.
+//! against the real types through the assertions that `coffi-macros` emits:
+//! a scalar name must be the Rust type of that name and the frame layout
+//! must match, so a local `type c_int = i64;` (or `= char;`, of the same
+//! size) cannot slip through.
 
 use crate::check::{Errors, Owner, pretty, spanned_err};
 pub use crate::scalar::Scalar;
@@ -161,6 +163,51 @@ impl Pos {
     }
 }
 
+/// Which way a rejected value would go, so that a hint can say what to
+/// write in its place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// A parameter of a C function: Rust passes it to C.
+    PassToC,
+    /// The return type of a C function: C gives it to Rust.
+    ReturnFromC,
+    /// A parameter of a callback: C gives it to Rust.
+    TakeFromC,
+    /// The return type of a callback: Rust gives it to C.
+    ReturnToC,
+    /// Inside a fn pointer type (or behind a pointer).
+    Nested,
+}
+
+fn role(cx: &TypeCx, pos: Pos) -> Role {
+    match (cx.owner, pos) {
+        (Owner::ForeignCall, Pos::Param) => Role::PassToC,
+        (Owner::ForeignCall, Pos::Return) => Role::ReturnFromC,
+        (Owner::Callback, Pos::Param) => Role::TakeFromC,
+        (Owner::Callback, Pos::Return) => Role::ReturnToC,
+        _ => Role::Nested,
+    }
+}
+
+/// What to write instead of a Rust string type (`String`, `&str`, `CString`, ..).
+fn c_string_hint(role: Role) -> &'static str {
+    match role {
+        Role::PassToC => {
+            "pass `*const c_char`, e.g. from `CString::as_ptr` or `c\"literal\".as_ptr()` \
+             (keep the `CString` alive during the call)"
+        }
+        Role::ReturnFromC => {
+            "declare the return type `*const c_char` (or `*mut c_char`) and read it with `CStr::from_ptr`"
+        }
+        Role::TakeFromC => "take `*const c_char` and read it with `CStr::from_ptr`",
+        Role::ReturnToC => {
+            "return `*const c_char` to a string that outlives the call, e.g. `c\"literal\".as_ptr()`, \
+             or `*mut c_char` from `CString::into_raw` (free it with `CString::from_raw` when C gives it back)"
+        }
+        Role::Nested => "use `*const c_char`, a pointer to a NUL-terminated C string",
+    }
+}
+
 /// Classifies `ty` appearing at `pos`.
 pub(crate) fn classify(ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
     match ty {
@@ -191,21 +238,22 @@ pub(crate) fn classify(ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
         {
             Ok(CType::Opaque)
         }
-        Type::Reference(r) => Err(reference(r, ty)),
+        Type::Reference(r) => Err(reference(r, ty, role(cx, pos))),
         Type::Tuple(_) => Err(spanned_err(
             ty,
             format!("tuple `{}` cannot cross to C", pretty(ty)),
-            "use separate parameters, or a `#[repr(C)]` struct behind a raw pointer",
+            if pos.is_return() {
+                "return one value, and write the others through `*mut` out-parameters \
+                 (or return a pointer to a `#[repr(C)]` struct)"
+            } else {
+                "use separate parameters, or a `#[repr(C)]` struct behind a raw pointer"
+            },
         )),
-        Type::Array(_) => Err(spanned_err(
-            ty,
-            format!("array `{}` cannot cross to C by value", pretty(ty)),
-            "pass a pointer to its first element (`arr.as_ptr()`) and, if C needs it, the length",
-        )),
+        Type::Array(a) => Err(array(a, ty, role(cx, pos))),
         Type::Slice(_) => Err(spanned_err(
             ty,
             format!("slice `{}` cannot cross to C", pretty(ty)),
-            "pass a pointer and a length (`s.as_ptr()`, `s.len()`)",
+            slice_hint(role(cx, pos), &elem_of(ty)),
         )),
         Type::TraitObject(_) => Err(spanned_err(
             ty,
@@ -245,36 +293,122 @@ pub(crate) fn classify(ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
 }
 
 fn fat_pointer(pointee: &Type) -> syn::Error {
+    if let Type::TraitObject(_) = strip(pointee) {
+        return spanned_err(
+            pointee,
+            format!(
+                "a pointer to `{}` is a fat pointer (address and vtable) and cannot cross to C",
+                pretty(pointee)
+            ),
+            format!(
+                "box it once more and pass the thin pointer: `Box::into_raw(Box::new(b)).cast::<c_void>()` \
+                 with `b: Box<{}>`, as `*mut c_void`",
+                pretty(pointee)
+            ),
+        );
+    }
     spanned_err(
         pointee,
         format!(
-            "a pointer to `{}` is a fat pointer (address and metadata) and cannot cross to C",
+            "a pointer to `{}` is a fat pointer (address and length) and cannot cross to C",
             pretty(pointee)
         ),
         "pass a thin pointer to the first element (`ptr.cast::<T>()`) and the length separately",
     )
 }
 
-fn reference(r: &syn::TypeReference, ty: &Type) -> syn::Error {
+fn array(a: &syn::TypeArray, ty: &Type, role: Role) -> syn::Error {
+    let elem = pretty(&a.elem);
+    let hint = match role {
+        Role::PassToC | Role::Nested => format!(
+            "pass a pointer to its first element, `*const {elem}` (`arr.as_ptr()`), as C does"
+        ),
+        Role::TakeFromC => format!(
+            "take a pointer to the first element, `*const {elem}`, as C does (an array parameter is a pointer in C)"
+        ),
+        Role::ReturnFromC | Role::ReturnToC => format!(
+            "C functions cannot return arrays: return a pointer to the first element (`*const {elem}`), \
+             or write the array through a `*mut {elem}` out-parameter"
+        ),
+    };
+    spanned_err(
+        ty,
+        format!("array `{}` cannot cross to C by value", pretty(ty)),
+        hint,
+    )
+}
+
+fn reference(r: &syn::TypeReference, ty: &Type, role: Role) -> syn::Error {
     let (problem, hint) = match strip(&r.elem) {
         Type::Path(p) if last_ident(p).as_deref() == Some("str") => (
-            "`&str` cannot cross to C: C strings are NUL-terminated".to_owned(),
-            "pass `*const c_char`, e.g. from `CStr::as_ptr` or `CString::as_ptr`",
+            format!(
+                "`{}` cannot cross to C: Rust strings are not NUL-terminated",
+                pretty(ty)
+            ),
+            c_string_hint(role).to_owned(),
         ),
         Type::Slice(_) => (
             format!("slice reference `{}` cannot cross to C", pretty(ty)),
-            "pass a pointer and a length (`s.as_ptr()`, `s.len()`)",
+            slice_hint(role, &elem_of(ty)),
         ),
-        _ => (
+        pointee => (
             format!("reference `{}` cannot cross to C", pretty(ty)),
             if r.mutability.is_some() {
-                "use a raw pointer `*mut T` (e.g. `&raw mut x`)"
+                format!(
+                    "use a raw pointer `*mut {}` (e.g. `&raw mut x`)",
+                    pretty(pointee)
+                )
             } else {
-                "use a raw pointer `*const T` (e.g. `&raw const x`)"
+                format!(
+                    "use a raw pointer `*const {}` (e.g. `&raw const x`)",
+                    pretty(pointee)
+                )
             },
         ),
     };
     spanned_err(ty, problem, hint)
+}
+
+/// What to write instead of a slice or a `Vec`.
+fn slice_hint(role: Role, elem: &str) -> String {
+    match role {
+        Role::PassToC => format!(
+            "pass a pointer and a length as two parameters, `*const {elem}` and `usize` (`v.as_ptr()`, `v.len()`)"
+        ),
+        Role::TakeFromC | Role::Nested => format!(
+            "take a pointer and a length, `*const {elem}` and `usize`, and view them with `std::slice::from_raw_parts`"
+        ),
+        Role::ReturnFromC => format!(
+            "declare the return type `*mut {elem}`, get the length through an out-parameter, \
+             and view them with `std::slice::from_raw_parts`"
+        ),
+        Role::ReturnToC => format!(
+            "return `*mut {elem}` (e.g. from `Vec::leak`) and give C the length through an out-parameter"
+        ),
+    }
+}
+
+/// The element type of a slice or array, or the first type argument of a
+/// generic type, for hints (`T` when there is none).
+fn elem_of(ty: &Type) -> String {
+    match strip(ty) {
+        Type::Slice(s) => pretty(&s.elem),
+        Type::Array(a) => pretty(&a.elem),
+        Type::Reference(r) => elem_of(&r.elem),
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .and_then(|seg| match &seg.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+                    GenericArgument::Type(t) => Some(pretty(t)),
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .unwrap_or_else(|| "T".to_owned()),
+        _ => "T".to_owned(),
+    }
 }
 
 fn strip(ty: &Type) -> &Type {
@@ -321,7 +455,7 @@ fn path(p: &TypePath, ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
             if pos == Pos::Pointee {
                 return Ok(CType::Opaque);
             }
-            Err(generic(&name, ty))
+            Err(generic(&name, ty, role(cx, pos)))
         }
         PathArguments::Parenthesized(_) => Err(spanned_err(
             ty,
@@ -335,7 +469,7 @@ fn plain_path(name: &str, ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType
     if let Some(s) = Scalar::from_rust_name(name) {
         return Ok(CType::Scalar(s));
     }
-    let owned_string = "pass `*const c_char`, e.g. from `CString::as_ptr` (keep the `CString` alive during the call)";
+    let owned_string = c_string_hint(role(cx, pos));
     let rejected: Option<(String, &str)> = match name {
         "c_void" if pos == Pos::Pointee => return Ok(CType::Void),
         "c_void" => Some((
@@ -394,20 +528,35 @@ fn plain_path(name: &str, ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType
     ))
 }
 
-fn generic(name: &str, ty: &Type) -> syn::Error {
+fn generic(name: &str, ty: &Type, role: Role) -> syn::Error {
+    let elem = elem_of(ty);
     let hint = match name {
-        "Option" => {
-            "`Option` crosses only around `extern \"C\" fn` pointers (None is NULL); \
+        "Vec" => slice_hint(role, &elem),
+        "Box" => match role {
+            Role::PassToC => format!(
+                "pass `Box::into_raw(b)` as `*mut {elem}`, and rebuild it with `Box::from_raw` when C gives it back"
+            ),
+            Role::ReturnToC => format!(
+                "return `Box::into_raw(b)` as `*mut {elem}`, and rebuild it with `Box::from_raw` when C gives it back"
+            ),
+            Role::ReturnFromC => format!(
+                "declare the return type `*mut {elem}`; make a `Box` of it with `Box::from_raw` \
+                 only if it came from `Box::into_raw`"
+            ),
+            Role::TakeFromC => format!(
+                "take `*mut {elem}`; make a `Box` of it with `Box::from_raw` only if it came from `Box::into_raw`"
+            ),
+            Role::Nested => format!("use `*mut {elem}`"),
+        },
+        "Option" => "`Option` crosses only around `extern \"C\" fn` pointers (None is NULL); \
                      for a nullable data pointer use `*const T` / `*mut T`"
+            .to_owned(),
+        "NonNull" => format!("use `*mut {elem}` (`p.as_ptr()`)"),
+        "Rc" | "Arc" => format!("pass `{name}::into_raw(x)` as `*const {elem}`"),
+        "Result" => {
+            "return a C status code (e.g. `c_int`) and pass outputs through pointers".to_owned()
         }
-        "Vec" => "pass `v.as_ptr()` (or `v.as_mut_ptr()`) and `v.len()`",
-        "Box" => {
-            "pass `Box::into_raw(b)` as `*mut T`, and rebuild it with `Box::from_raw` when C gives it back"
-        }
-        "NonNull" => "use `*mut T` (`p.as_ptr()`)",
-        "Rc" | "Arc" => "pass `Rc::into_raw`/`Arc::into_raw` as `*const T`",
-        "Result" => "return a C status code (e.g. `c_int`) and pass outputs through pointers",
-        _ => "coffi needs a C type: use a raw pointer to it, or a C scalar",
+        _ => "coffi needs a C type: use a raw pointer to it, or a C scalar".to_owned(),
     };
     spanned_err(ty, format!("`{}` cannot cross to C", pretty(ty)), hint)
 }

@@ -98,9 +98,13 @@ fn rust_types_that_do_not_cross() {
     param_rejected(
         "x: &mut c_int",
         "&mut",
-        &["reference `&mut c_int`", "*mut T"],
+        &["reference `&mut c_int`", "`*mut c_int`"],
     );
-    param_rejected("x: &c_int", "&c_int", &["reference `&c_int`", "*const T"]);
+    param_rejected(
+        "x: &c_int",
+        "&c_int",
+        &["reference `&c_int`", "`*const c_int`"],
+    );
     param_rejected("v: Vec<u8>", "Vec", &["`Vec<u8>` cannot cross", "as_ptr"]);
     param_rejected("b: Box<c_int>", "Box", &["`Box<c_int>`", "Box::into_raw"]);
     param_rejected("t: (c_int, c_int)", "(c_int", &["tuple `(c_int, c_int)`"]);
@@ -343,4 +347,96 @@ fn callback_export_names() {
         "\"a-b\"",
         &["not a C identifier", "export_name"],
     );
+}
+
+/// The hint says what to write in the place of the rejected type: a
+/// parameter of a C function is passed to C, its return value comes from
+/// C, a callback's parameter comes from C, its return value goes to C.
+#[test]
+fn hints_follow_the_direction() {
+    let ret = |ty: &str, at: &str, words: &[&str]| {
+        let src = format!("unsafe extern \"C\" {{\n    fn f() -> {ty};\n}}");
+        assert_error(block("", &src), &src, at, words);
+    };
+    ret(
+        "String",
+        "String",
+        &["declare the return type `*const c_char`", "CStr::from_ptr"],
+    );
+    ret(
+        "&'static str",
+        "&'static",
+        &["`&'static str` cannot cross", "CStr::from_ptr"],
+    );
+    ret(
+        "Box<Node>",
+        "Box",
+        &["declare the return type `*mut Node`", "Box::from_raw"],
+    );
+    ret("Vec<u8>", "Vec", &["`*mut u8`", "slice::from_raw_parts"]);
+    ret(
+        "(c_int, c_int)",
+        "(c_int",
+        &["return one value", "out-parameters"],
+    );
+    ret("[u8; 4]", "[u8", &["cannot return arrays", "`*const u8`"]);
+    param_rejected("a: [u16; 2]", "[u16", &["`*const u16` (`arr.as_ptr()`)"]);
+    param_rejected(
+        "s: String",
+        "String",
+        &["pass `*const c_char`", "c\"literal\".as_ptr()"],
+    );
+    param_rejected(
+        "f: *mut dyn FnMut()",
+        "dyn",
+        &["address and vtable", "Box::into_raw(Box::new(b))"],
+    );
+    param_rejected(
+        "s: *const [u8]",
+        "[u8]",
+        &["address and length", "first element"],
+    );
+
+    let src = "extern \"C\" fn cb(s: String) {}";
+    assert_error(
+        callback("", src),
+        src,
+        "String",
+        &["take `*const c_char`", "CStr::from_ptr"],
+    );
+    let src = "extern \"C\" fn cb() -> String { String::new() }";
+    assert_error(
+        callback("", src),
+        src,
+        "String",
+        &["return `*const c_char`", "CString::into_raw"],
+    );
+    let src = "extern \"C\" fn cb(b: Box<u8>) {}";
+    assert_error(callback("", src), src, "Box", &["take `*mut u8`"]);
+    let src = "extern \"C\" fn cb() -> Box<u8> { todo!() }";
+    assert_error(
+        callback("", src),
+        src,
+        "Box",
+        &["return `Box::into_raw(b)`"],
+    );
+    let src = "extern \"C\" fn cb(a: [u8; 4]) {}";
+    assert_error(
+        callback("", src),
+        src,
+        "[u8",
+        &["take a pointer to the first element, `*const u8`"],
+    );
+}
+
+#[test]
+fn callback_c_name_span() {
+    let src = "#[unsafe(export_name = \"on_event\")] extern \"C\" fn handle() {}";
+    let cb = callback("", src).unwrap();
+    let start = cb.c_name_span.start();
+    assert_eq!((start.line, start.column), pos_of(src, "\"on_event\"", 0));
+    let src = "extern \"C\" fn on_event() {}";
+    let cb = callback("", src).unwrap();
+    let start = cb.c_name_span.start();
+    assert_eq!((start.line, start.column), pos_of(src, "on_event", 0));
 }

@@ -12,6 +12,45 @@ pub(crate) fn stack_pointer() -> usize {
     sp
 }
 
+// The switch: `coffi_0_1_switch_call(arg, new_sp, f)` saves the caller's
+// frame record and keeps its stack pointer in x29, moves to `new_sp`, calls
+// `f(arg, caller_sp)` and comes back. Its CFI defines the caller's frame by
+// x29, so debuggers and backtraces walk from `f` back across the switch.
+core::arch::global_asm!(
+    ".pushsection .text.coffi_0_1_switch_call,\"ax\",%progbits",
+    ".p2align 4",
+    ".globl coffi_0_1_switch_call",
+    ".hidden coffi_0_1_switch_call",
+    ".type coffi_0_1_switch_call, %function",
+    "coffi_0_1_switch_call:",
+    ".cfi_startproc",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    ".cfi_def_cfa_register x29",
+    "mov x3, x1",
+    "mov x1, sp",
+    "mov sp, x3",
+    "blr x2",
+    "mov sp, x29",
+    ".cfi_def_cfa_register sp",
+    "ldp x29, x30, [sp], #16",
+    ".cfi_def_cfa_offset 0",
+    ".cfi_restore x29",
+    ".cfi_restore x30",
+    "ret",
+    ".cfi_endproc",
+    ".size coffi_0_1_switch_call, . - coffi_0_1_switch_call",
+    ".popsection",
+);
+
+unsafe extern "C" {
+    #[link_name = "coffi_0_1_switch_call"]
+    fn switch_call(arg: *mut u8, new_sp: usize, f: OnStackFn);
+}
+
 /// Calls `f(arg, caller_sp)` with the stack pointer set to `new_sp`, then
 /// restores the stack pointer.
 ///
@@ -22,52 +61,9 @@ pub(crate) fn stack_pointer() -> usize {
 #[inline(always)]
 pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
     debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
-    // SAFETY: the caller guarantees the new stack; x20 is callee-saved, so it
-    // survives `f` and brings the old stack pointer back. x30 and every other
-    // caller-saved register are clobbered through `clobber_abi("C")`.
-    unsafe {
-        asm!(
-            "mov x20, sp",
-            "mov x1, sp",
-            "mov sp, x2",
-            "blr x3",
-            "mov sp, x20",
-            in("x0") arg,
-            in("x2") new_sp,
-            in("x3") f,
-            out("x20") _,
-            clobber_abi("C"),
-        )
-    }
-}
-
-/// Calls `f(arg, caller_sp)` with the stack pointer moved by `offset` bytes
-/// (the delta between two windows aliasing the same stack), then restores it.
-///
-/// # Safety
-///
-/// `offset` must be a multiple of 16 and `sp + offset` the same depth in a
-/// writable alias of the current stack, with room for `f`. `f` must not unwind.
-#[inline(always)]
-pub(crate) unsafe fn call_with_stack_offset(arg: *mut u8, offset: isize, f: OnStackFn) {
-    debug_assert_eq!(offset.rem_euclid(super::STACK_ALIGN as isize), 0);
-    // SAFETY: as for `call_on_stack`; sp is always 16-aligned on AArch64 and
-    // `offset` keeps that alignment.
-    unsafe {
-        asm!(
-            "mov x20, sp",
-            "mov x1, sp",
-            "add x2, x20, x2",
-            "mov sp, x2",
-            "blr x3",
-            "mov sp, x20",
-            in("x0") arg,
-            in("x2") offset,
-            in("x3") f,
-            out("x20") _,
-            clobber_abi("C"),
-        )
-    }
+    // SAFETY: forwarded from the caller; `switch_call` preserves every
+    // callee-saved register and the caller's stack pointer.
+    unsafe { switch_call(arg, new_sp, f) }
 }
 
 /// The stack pointer of the code a signal interrupted.

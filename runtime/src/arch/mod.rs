@@ -1,10 +1,11 @@
 //! The two stack-switching primitives coffi needs, one module per architecture
 //! (like corosensei's `arch/`).
 //!
-//! Both run a function on another stack and come back, like Go's
-//! `asmcgocall`: they save the stack pointer in a callee-saved register, load
-//! the new one, call, and restore. No unwinding crosses them: every function
-//! run through them is `extern "C"` and catches panics itself.
+//! One switch runs a function on another stack and comes back, like Go's
+//! `asmcgocall`: it saves the stack pointer in a callee-saved register, loads
+//! the new one, calls, and restores; its CFI lets backtraces cross it. No
+//! unwinding crosses it: every function run through it is `extern "C"` and
+//! catches panics itself.
 
 #[cfg(target_arch = "x86_64")]
 mod x86_64;
@@ -28,3 +29,25 @@ pub(crate) type OnStackFn = unsafe extern "C" fn(arg: *mut u8, caller_sp: usize)
 
 /// Alignment of the stack pointer at a call, on both supported ABIs.
 pub(crate) const STACK_ALIGN: usize = 16;
+
+/// Bytes left between the aliased stack pointer and the first frame when
+/// moving by an offset: room for the switch's own frame and the call.
+const OFFSET_MARGIN: usize = 64;
+
+/// Calls `f(arg, caller_sp)` with the stack pointer moved by `offset` bytes
+/// (the delta between two windows aliasing the same stack), then restores it.
+///
+/// # Safety
+///
+/// `offset` must be a multiple of 16, and the stack pointer moved by it the
+/// same depth in a writable alias of the current stack, with room for `f`
+/// below. `f` must not unwind.
+#[inline(always)]
+pub(crate) unsafe fn call_with_stack_offset(arg: *mut u8, offset: isize, f: OnStackFn) {
+    let here = stack_pointer();
+    // Below the alias of this frame and of the switch's own frame.
+    let new_sp = (here.wrapping_add_signed(offset) - OFFSET_MARGIN) & !(STACK_ALIGN - 1);
+    // SAFETY: forwarded from the caller; everything below `here` is free in
+    // every alias, and `new_sp` is below the alias of `here`.
+    unsafe { call_on_stack(arg, new_sp, f) }
+}

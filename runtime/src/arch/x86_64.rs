@@ -12,6 +12,42 @@ pub(crate) fn stack_pointer() -> usize {
     sp
 }
 
+// The switch: `coffi_0_1_switch_call(arg, new_sp, f)` saves the caller's
+// stack pointer in rbp (callee-saved), moves to `new_sp`, calls
+// `f(arg, caller_sp)` and comes back. Its CFI defines the caller's frame by
+// rbp, so debuggers and backtraces walk from `f` back across the switch.
+core::arch::global_asm!(
+    ".pushsection .text.coffi_0_1_switch_call,\"ax\",@progbits",
+    ".p2align 4",
+    ".globl coffi_0_1_switch_call",
+    ".hidden coffi_0_1_switch_call",
+    ".type coffi_0_1_switch_call, @function",
+    "coffi_0_1_switch_call:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "mov rax, rdx",
+    "mov rdx, rsi",
+    "mov rsi, rsp",
+    "mov rsp, rdx",
+    "call rax",
+    "mov rsp, rbp",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size coffi_0_1_switch_call, . - coffi_0_1_switch_call",
+    ".popsection",
+);
+
+unsafe extern "C" {
+    #[link_name = "coffi_0_1_switch_call"]
+    fn switch_call(arg: *mut u8, new_sp: usize, f: OnStackFn);
+}
+
 /// Calls `f(arg, caller_sp)` with the stack pointer set to `new_sp`, then
 /// restores the stack pointer.
 ///
@@ -22,52 +58,9 @@ pub(crate) fn stack_pointer() -> usize {
 #[inline(always)]
 pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
     debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
-    // SAFETY: the caller guarantees the new stack; r12 is callee-saved, so it
-    // survives `f` and brings the old stack pointer back. The asm block is
-    // entered with rsp aligned for a call (no `nostack`), so the old stack's
-    // red zone holds nothing. All caller-saved registers are clobbered.
-    unsafe {
-        asm!(
-            "mov r12, rsp",
-            "mov rsi, rsp",
-            "mov rsp, rdx",
-            "call rax",
-            "mov rsp, r12",
-            in("rdi") arg,
-            in("rdx") new_sp,
-            in("rax") f,
-            out("r12") _,
-            clobber_abi("C"),
-        )
-    }
-}
-
-/// Calls `f(arg, caller_sp)` with the stack pointer moved by `offset` bytes
-/// (the delta between two windows aliasing the same stack), then restores it.
-///
-/// # Safety
-///
-/// `offset` must be a multiple of 16 and `rsp + offset` the same depth in a
-/// writable alias of the current stack, with room for `f`. `f` must not unwind.
-#[inline(always)]
-pub(crate) unsafe fn call_with_stack_offset(arg: *mut u8, offset: isize, f: OnStackFn) {
-    debug_assert_eq!(offset.rem_euclid(super::STACK_ALIGN as isize), 0);
-    // SAFETY: as for `call_on_stack`; rsp is call-aligned at the asm block's
-    // entry and `offset` keeps that alignment.
-    unsafe {
-        asm!(
-            "mov r12, rsp",
-            "mov rsi, rsp",
-            "add rsp, rdx",
-            "call rax",
-            "mov rsp, r12",
-            in("rdi") arg,
-            in("rdx") offset,
-            in("rax") f,
-            out("r12") _,
-            clobber_abi("C"),
-        )
-    }
+    // SAFETY: forwarded from the caller; `switch_call` preserves every
+    // callee-saved register and the caller's stack pointer.
+    unsafe { switch_call(arg, new_sp, f) }
 }
 
 /// The stack pointer of the code a signal interrupted.

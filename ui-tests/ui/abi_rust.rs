@@ -1,0 +1,6 @@
+#[coffi::foreign_call]
+unsafe extern "Rust" {
+    fn tick();
+}
+
+fn main() {}

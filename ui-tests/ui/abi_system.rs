@@ -1,0 +1,6 @@
+#[coffi::foreign_call]
+unsafe extern "system" {
+    fn tick();
+}
+
+fn main() {}

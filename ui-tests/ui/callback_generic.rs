@@ -1,0 +1,6 @@
+#[coffi::export_callback]
+extern "C" fn release<T>(ptr: *mut T) {
+    drop(ptr);
+}
+
+fn main() {}

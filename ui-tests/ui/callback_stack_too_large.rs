@@ -1,0 +1,4 @@
+#[coffi::export_callback(stack = 1073741824)]
+extern "C" fn on_event() {}
+
+fn main() {}

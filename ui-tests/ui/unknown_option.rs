@@ -1,0 +1,6 @@
+#[coffi::foreign_call(erno)]
+unsafe extern "C" {
+    fn close(fd: core::ffi::c_int) -> core::ffi::c_int;
+}
+
+fn main() {}
