@@ -5,11 +5,11 @@
 //! struct __coffi_frame_add_H { int p0; int p1; int r; };
 //! _Static_assert(/* size, alignment, offsets of the model */);
 //! const char coffi_build_bridge_missing_for__add_H = 0;
-//! void __coffi_shim_add_H(void *__coffi_a) {
+//! void __coffi_shim_add_H(void *__coffi_a, const volatile uintptr_t *__coffi_top) {
 //!     struct __coffi_frame_add_H *__coffi_f = __coffi_a;
-//!     uintptr_t __coffi_top0 = coffi_topofstack();
+//!     uintptr_t __coffi_top0 = *__coffi_top;
 //!     int __coffi_r = add(__coffi_f->p0, __coffi_f->p1);
-//!     __coffi_f = (struct __coffi_frame_add_H *)((uintptr_t)__coffi_f + (coffi_topofstack() - __coffi_top0));
+//!     __coffi_f = (struct __coffi_frame_add_H *)((uintptr_t)__coffi_f + (*__coffi_top - __coffi_top0));
 //!     __coffi_f->r = __coffi_r;
 //! }
 //! ```
@@ -17,7 +17,10 @@
 //! The arguments are read before the call, while the frame is where the
 //! trampoline put it. During the call a callback may relocate the
 //! coroutine's stack, so the results are stored through a pointer
-//! re-derived from the `coffi_topofstack()` delta *after* the call. With
+//! re-derived from the stack-top delta *after* the call. The runtime passes
+//! `__coffi_top`, the address of the running coroutine's current window top
+//! (what `coffi_topofstack()` returns; a constant 0 off a coroutine), so the
+//! shim reads it with two loads instead of two calls. With
 //! `errno`, `errno = 0` comes right before the call and `errno` is read
 //! right after it. Locals are prefixed `__coffi_` so that no C name can
 //! collide with them.
@@ -57,8 +60,14 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
         }
     }
     w(out, format_args!("const char {} = 0;", f.marker_symbol()));
-    w(out, format_args!("void {shim}(void *__coffi_a);"));
-    w(out, format_args!("void {shim}(void *__coffi_a) {{"));
+    w(
+        out,
+        format_args!("void {shim}(void *__coffi_a, const volatile uintptr_t *__coffi_top);"),
+    );
+    w(
+        out,
+        format_args!("void {shim}(void *__coffi_a, const volatile uintptr_t *__coffi_top) {{"),
+    );
     if layout.is_empty() {
         w(out, format_args!("    (void)__coffi_a;"));
     } else {
@@ -85,10 +94,13 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
         .collect();
     let call = format!("{}({})", f.c_name, args.join(", "));
     let stores_something = layout.ret().is_some() || layout.errno().is_some();
+    if !stores_something {
+        w(out, format_args!("    (void)__coffi_top;"));
+    }
     if stores_something {
         w(
             out,
-            format_args!("    uintptr_t __coffi_top0 = coffi_topofstack();"),
+            format_args!("    uintptr_t __coffi_top0 = *__coffi_top;"),
         );
     }
     if f.options.errno {
@@ -116,7 +128,7 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
         w(
             out,
             format_args!(
-                "    __coffi_f = (struct {tag} *)((uintptr_t)__coffi_f + (coffi_topofstack() - __coffi_top0));"
+                "    __coffi_f = (struct {tag} *)((uintptr_t)__coffi_f + (*__coffi_top - __coffi_top0));"
             ),
         );
     }

@@ -1,6 +1,6 @@
 //! The generated C compiles cleanly with gcc, and the shims do what the
 //! contract says: run in a C harness that plays the runtime (its
-//! `coffi_topofstack()` moves during a call, as a relocation would).
+//! the stack top the shims read moves during a call, as a relocation would).
 
 use coffi_build::{COFFI_H, generate, generate_sources};
 use std::path::{Path, PathBuf};
@@ -158,7 +158,7 @@ fn sample_compiles_with_gcc_warnings_as_errors() {
 
 /// A harness playing the runtime: it places frames in buffer `old`, and the
 /// C function `relocate` copies `old` to `new` and moves
-/// `coffi_topofstack()` by `new - old` (what a callback relocation does),
+/// the stack top it passes to the shims by `new - old` (what a callback relocation does),
 /// then wrecks `old`: a shim that stored its results without the delta
 /// would leave them in the wrecked buffer.
 #[test]
@@ -206,11 +206,11 @@ int stay(int x) {{ return x * 3; }}
 void relocate_void(int x) {{ (void)x; move_stack(); }}
 long fail_and_relocate(int x) {{ move_stack(); errno = 42; return -x; }}
 int clean(void) {{ return 5; }}
-void {relocate}(void *);
-void {stay}(void *);
-void {relocate_void}(void *);
-void {fail}(void *);
-void {clean}(void *);
+void {relocate}(void *, const volatile uintptr_t *);
+void {stay}(void *, const volatile uintptr_t *);
+void {relocate_void}(void *, const volatile uintptr_t *);
+void {fail}(void *, const volatile uintptr_t *);
+void {clean}(void *, const volatile uintptr_t *);
 struct f1 {{ int p0; double p1; double r; }};
 struct f2 {{ int p0; int r; }};
 struct f3 {{ int p0; }};
@@ -221,24 +221,24 @@ int main(void) {{
     int fails = 0;
     reset();
     ((struct f1 *)old_buf)->p0 = 2; ((struct f1 *)old_buf)->p1 = 0.5;
-    {relocate}(old_buf);
+    {relocate}(old_buf, &top);
     if (!moved || ((struct f1 *)new_buf)->r != 2.5) {{ puts("relocate: result not in the moved frame"); fails++; }}
     reset();
     ((struct f2 *)old_buf)->p0 = 4;
-    {stay}(old_buf);
+    {stay}(old_buf, &top);
     if (((struct f2 *)old_buf)->r != 12) {{ puts("stay: wrong result"); fails++; }}
     reset();
     ((struct f3 *)old_buf)->p0 = 1;
-    {relocate_void}(old_buf);
+    {relocate_void}(old_buf, &top);
     if (!moved) {{ puts("relocate_void: not called"); fails++; }}
     reset();
     ((struct f4 *)old_buf)->p0 = 9;
     errno = 3;
-    {fail}(old_buf);
+    {fail}(old_buf, &top);
     if (((struct f4 *)new_buf)->r != -9 || ((struct f4 *)new_buf)->err != 42) {{ puts("errno: wrong"); fails++; }}
     reset();
     errno = 3;
-    {clean}(old_buf);
+    {clean}(old_buf, &top);
     if (((struct f5 *)old_buf)->r != 5 || ((struct f5 *)old_buf)->err != 0) {{ puts("errno = 0 before the call: wrong"); fails++; }}
     printf("%d failures\n", fails);
     return fails != 0;

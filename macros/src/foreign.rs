@@ -157,7 +157,7 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
             #checks
             unsafe extern "C" {
                 #[link_name = #shim_sym]
-                fn #shim(frame: *mut ::core::ffi::c_void);
+                fn #shim(frame: *mut ::core::ffi::c_void, top: *const usize);
                 #[link_name = #marker_sym]
                 static #marker: u8;
                 #table_decl

@@ -60,7 +60,7 @@ fn add_follows_the_contract() {
         ":: core :: mem :: size_of :: < __CoffiFrame > () == 12usize",
         &shim,
         &marker,
-        "fn __coffi_shim (frame : * mut :: core :: ffi :: c_void) ;",
+        "fn __coffi_shim (frame : * mut :: core :: ffi :: c_void , top : * const usize) ;",
         ":: coffi :: __private :: call_foreign (__coffi_shim , (& raw mut __frame) . cast ()) ;",
         "__frame . r . assume_init ()",
     ] {

@@ -17,8 +17,17 @@ use std::cell::Cell;
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
-/// A generated C shim: `void __coffi_shim_<name>_<hash>(void *frame)`.
-pub type Shim = unsafe extern "C" fn(frame: *mut c_void);
+/// A generated C shim:
+/// `void __coffi_shim_<name>_<hash>(void *frame, const volatile uintptr_t *top)`.
+///
+/// `top` points at the running coroutine's current window top (what
+/// [`coffi_topofstack`](crate::coffi_topofstack) returns), which a callback
+/// moves when it relocates the stack; the shim re-derives its frame by how
+/// much it moved during the C call.
+pub type Shim = unsafe extern "C" fn(frame: *mut c_void, top: *const usize);
+
+/// The stack top a shim sees when no coroutine is running: it never moves.
+static NO_TOP: usize = 0;
 
 thread_local! {
     /// The payload of a callback panic, waiting for its foreign call to return.
@@ -51,6 +60,7 @@ pub unsafe fn call_foreign(shim: Shim, frame: *mut c_void) {
 struct ForeignCall {
     shim: Shim,
     frame: *mut c_void,
+    top: *const usize,
     stack: *const CoroutineStack,
     protect_mark: usize,
 }
@@ -66,6 +76,8 @@ unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_voi
     let call = ForeignCall {
         shim,
         frame,
+        // SAFETY: as above.
+        top: unsafe { (*stack).current_top.as_ptr() },
         stack,
         // SAFETY: as above.
         protect_mark: unsafe { (*stack).protected_count.get() },
@@ -98,7 +110,7 @@ unsafe extern "C" fn run_shim(arg: *mut u8, caller_sp: usize) {
     // Callbacks of this call run below the trampoline's frames.
     stack.call_sp.set(caller_sp);
     // SAFETY: the trampoline's contract: `frame` fits `shim`.
-    unsafe { (call.shim)(call.frame) };
+    unsafe { (call.shim)(call.frame, call.top) };
     // Strict mode: control is about to return into frames that live in the
     // windows protected during this call.
     if stack.protected_count.get() > call.protect_mark {
@@ -120,7 +132,7 @@ unsafe fn call_in_place(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
         unsafe { call_detached(ctx, shim, frame) }
     } else {
         // SAFETY: forwarded from the caller.
-        unsafe { shim(frame) }
+        unsafe { shim(frame, &NO_TOP) }
     }
     ctx.plain_depth.set(ctx.plain_depth.get() - 1);
 }
@@ -137,7 +149,7 @@ unsafe fn call_detached(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
     let current = ctx.current.replace(std::ptr::null());
     ctx.mode.set(Mode::Plain);
     // SAFETY: forwarded from the caller.
-    unsafe { shim(frame) };
+    unsafe { shim(frame, &NO_TOP) };
     ctx.mode.set(Mode::Foreign);
     ctx.current.set(current);
 }

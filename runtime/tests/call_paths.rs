@@ -15,7 +15,7 @@ thread_local! {
 }
 
 /// Shim: calls the callback `nest_cb` "from C" and stores its result.
-unsafe extern "C" fn nest_shim(a: *mut c_void) {
+unsafe extern "C" fn nest_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = nest_cb();
     // SAFETY: `a` is this call's IntFrame.
@@ -77,7 +77,7 @@ fn nested_calls_three_deep_with_a_relocation_in_the_innermost_callback() {
 }
 
 /// Shim that returns 41 + 1 without calling back.
-unsafe extern "C" fn plain_shim(a: *mut c_void) {
+unsafe extern "C" fn plain_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     // SAFETY: `a` is this call's IntFrame.
     unsafe { store_adjusted(a, top0, 42) };
@@ -91,7 +91,7 @@ fn foreign_calls_work_on_a_plain_thread_and_in_a_coroutine() {
     assert_eq!(in_coroutine, 5092);
 }
 
-unsafe extern "C" fn nest_shim_once(a: *mut c_void) {
+unsafe extern "C" fn nest_shim_once(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = sum_cb();
     // SAFETY: `a` is this call's IntFrame.
@@ -104,7 +104,7 @@ extern "C" fn sum_cb() -> i32 {
 
 #[test]
 fn c_code_runs_on_the_scheduler_stack_not_on_the_coroutine() {
-    unsafe extern "C" fn where_am_i(a: *mut c_void) {
+    unsafe extern "C" fn where_am_i(a: *mut c_void, _top: *const usize) {
         let local = 0u8;
         let addr = &raw const local as usize;
         // SAFETY: `a` is a usize frame of this test.
@@ -134,7 +134,7 @@ extern "C" fn panicking_cb() -> i32 {
     })
 }
 
-unsafe extern "C" fn shim_checks_zero(a: *mut c_void) {
+unsafe extern "C" fn shim_checks_zero(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = panicking_cb();
     // C gets a zero and goes on; we record that it did.

@@ -75,7 +75,7 @@ fn overflow_is_reported_with_separate_guard_mappings_too() {
 
 #[test]
 fn overflowing_the_scheduler_stack_in_c_reports_and_aborts() {
-    unsafe extern "C" fn hungry_c(_a: *mut c_void) {
+    unsafe extern "C" fn hungry_c(_a: *mut c_void, _top: *const usize) {
         std::hint::black_box(deep_sum(10_000));
     }
     if is_child("sched") {
@@ -121,7 +121,7 @@ extern "C" fn too_hungry_cb() -> i32 {
     run_callback("too_hungry_cb", 1 << 20, || 5)
 }
 
-unsafe extern "C" fn too_hungry_shim(a: *mut c_void) {
+unsafe extern "C" fn too_hungry_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = too_hungry_cb();
     // SAFETY: `a` is this call's frame.
@@ -215,7 +215,7 @@ extern "C" fn yielding_cb() -> i32 {
     })
 }
 
-unsafe extern "C" fn yielding_shim(a: *mut c_void) {
+unsafe extern "C" fn yielding_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = yielding_cb();
     // SAFETY: `a` is this call's frame.
@@ -328,7 +328,7 @@ extern "C" fn bottomless_cb() -> i32 {
     run_callback("bottomless_cb", 64 * 1024, || deep_sum(100_000) as i32)
 }
 
-unsafe extern "C" fn bottomless_shim(a: *mut c_void) {
+unsafe extern "C" fn bottomless_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = bottomless_cb();
     // SAFETY: `a` is this call's frame.

@@ -16,19 +16,25 @@ extern "C" fn hungry_cb() -> i32 {
 }
 
 /// A shim that forgets the delta: writes the result through the old pointer.
-unsafe extern "C" fn stale_shim(a: *mut c_void) {
+unsafe extern "C" fn stale_shim(a: *mut c_void, _top: *const usize) {
     let r = hungry_cb();
     // SAFETY: deliberately stale: `a` points into the window the stack left;
     // strict mode must catch this write.
     unsafe { (*a.cast::<IntFrame>()).r = r };
 }
 
-/// The same shim done right.
-unsafe extern "C" fn adjusted_shim(a: *mut c_void) {
-    let top0 = coffi::coffi_topofstack();
+/// The same shim done right, as the generated ones do it: through the
+/// stack-top pointer the runtime passes.
+unsafe extern "C" fn adjusted_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes a pointer to the current window top.
+    let top0 = unsafe { top.read_volatile() };
+    assert_eq!(top0, coffi::coffi_topofstack());
     let r = hungry_cb();
+    // SAFETY: as above; the callback moved it.
+    let moved = unsafe { top.read_volatile() }.wrapping_sub(top0);
+    assert_ne!(moved, 0);
     // SAFETY: `a` is this call's frame, re-derived by the delta.
-    unsafe { store_adjusted(a, top0, r) };
+    unsafe { (*a.cast::<u8>().wrapping_add(moved).cast::<IntFrame>()).r = r };
 }
 
 fn strict_runtime() -> coffi::Builder {
@@ -81,7 +87,7 @@ thread_local! {
 
 /// C that keeps a pointer to a coroutine local (as cgo's rules forbid) and
 /// writes through it after a callback moved the stack.
-unsafe extern "C" fn keeps_pointer_shim(a: *mut c_void) {
+unsafe extern "C" fn keeps_pointer_shim(a: *mut c_void, _top: *const usize) {
     let top0 = coffi::coffi_topofstack();
     let r = hungry_cb();
     let kept = KEPT.get() as *mut u64;

@@ -86,9 +86,9 @@ unsafe extern "C" {
 
 unsafe extern "C" {
     /// Hand-written shim of `returnAfterGrow` that skips the delta adjustment.
-    pub fn unadjusted_returnAfterGrow(frame: *mut c_void);
+    pub fn unadjusted_returnAfterGrow(frame: *mut c_void, top: *const usize);
     /// Hand-written shim of `returnAfterGrowFromGo` that skips the delta adjustment.
-    pub fn unadjusted_returnAfterGrowFromGo(frame: *mut c_void);
+    pub fn unadjusted_returnAfterGrowFromGo(frame: *mut c_void, top: *const usize);
 }
 
 /// `1 + 2 + ... + n`, with a 256-byte buffer in every frame.

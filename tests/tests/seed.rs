@@ -6,7 +6,6 @@ mod common;
 
 use coffi_tests::ffi;
 use common::{assert_died_with, is_child, run_in_child, strict_16k};
-use std::ffi::c_void;
 
 #[test]
 fn return_after_grow_gets_123456_after_the_stack_moved() {
@@ -64,7 +63,7 @@ fn both_scenarios_repeat_on_many_coroutines() {
 }
 
 /// Runs a hand-written shim that skips the delta adjustment.
-fn call_unadjusted(shim: unsafe extern "C" fn(*mut c_void)) -> i32 {
+fn call_unadjusted(shim: coffi::__private::Shim) -> i32 {
     let mut frame: i32 = -1;
     // SAFETY: the shims in c/unadjusted.c take a `struct { int r; }` frame.
     unsafe { coffi::__private::call_foreign(shim, (&raw mut frame).cast()) };
