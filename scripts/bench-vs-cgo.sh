@@ -81,6 +81,7 @@ rows='1. floor: direct C call of empty()|floor/empty|floor/empty
 4. callback round trip (Rust/Go -> C -> empty callback)|callback/coroutine|callback
 5. seed: spawn, C -> callback moving the stack, join|seed/spawn_grow_join|seed
 6. relocation with 64 KiB used (Go: growth by copying)|relocation/64KiB|grow/64KiB
+6. relocation with 64 KiB used, into the window its pooled stack kept|relocation/kept/64KiB|grow/64KiB
 6. relocation with 1 MiB used (Go: growth by copying)|relocation/1MiB|grow/1MiB
 6. relocation with 8 MiB used (Go: growth by copying)|relocation/8MiB|grow/8MiB
 7. spawn + one foreign call + join|spawn/call_join|spawn'

@@ -16,9 +16,11 @@
 //!    C, which calls back into a callback needing 256 KiB (so the stack
 //!    moves), then join it (`ffi::returnAfterGrow()`);
 //! 6. `relocation/{64KiB,1MiB,8MiB}`: one `coffi::maybe_grow` that relocates a
-//!    coroutine with that much stack in use (only the `maybe_grow` is timed,
-//!    one fresh coroutine per iteration); a mapping, not a copy, so the cost
-//!    must not grow with the used size;
+//!    coroutine with that much stack in use, asking for 2 MiB of room (only
+//!    the `maybe_grow` is timed, one fresh coroutine per iteration; a new
+//!    window is mapped each time); a mapping, not a copy, so the cost must not
+//!    grow with the used size. `relocation/kept/64KiB` asks for 64 KiB, which
+//!    the window its pooled stack kept already has: nothing is mapped;
 //! 7. `spawn/call_join`: `coffi::spawn(|| ffi::add(1, 2)).join()`.
 //!
 //! Coroutine scenarios time their whole loop inside one coroutine of one
@@ -190,11 +192,15 @@ fn seed(c: &mut Criterion) {
 const KIB: usize = 1024;
 const PAGE: usize = 4 * KIB;
 
+/// Room every relocation asks for: more than a pooled stack keeps
+/// (1 MiB), so each one maps a new window.
+const MAPPED_ROOM: usize = 2 * KIB * KIB;
+
 /// Uses `N` bytes of stack (one write per page), then times one
-/// `maybe_grow` that must relocate: it asks for more room than the window
-/// has.
+/// `maybe_grow(room)` that must relocate: it asks for more room than the
+/// window has.
 #[inline(never)]
-fn relocate_with_used<const N: usize>() -> Duration {
+fn relocate_with_used<const N: usize>(room: usize) -> Duration {
     let mut used = MaybeUninit::<[u8; N]>::uninit();
     let base = used.as_mut_ptr().cast::<u8>();
     for offset in (0..N).step_by(PAGE) {
@@ -203,32 +209,43 @@ fn relocate_with_used<const N: usize>() -> Duration {
     }
     black_box(&mut used);
     let start = Instant::now();
-    let value = coffi::maybe_grow(2 * N + 64 * KIB, || black_box(0u8));
+    let value = coffi::maybe_grow(room, || black_box(0u8));
     let elapsed = start.elapsed();
     black_box(value);
     black_box(&mut used);
     elapsed
 }
 
-/// Scenario 6: one relocation of a coroutine using `N` bytes of stack, in a
-/// fresh coroutine each time.
+/// Scenario 6: one relocation of a coroutine using `N` bytes of stack, one
+/// fresh coroutine per iteration, all in one runtime (the first window holds
+/// the used part, so its pages stay between coroutines).
+///
+/// `relocation/<size>` asks for 2 MiB of room: a new window is mapped each
+/// time, whatever the used size. `relocation/kept/<size>` asks for 64 KiB:
+/// the pooled stack reuses the grown window it kept, so nothing is mapped.
 fn bench_relocation<const N: usize>(c: &mut Criterion, name: &str) {
-    c.benchmark_group("relocation").bench_function(name, |b| {
-        b.iter_custom(|iters| {
-            let builder = coffi::Builder::new()
-                .initial_stack(N + 64 * KIB)
-                .max_stack(64 * KIB * KIB);
-            timed_in_runtime(builder, move || {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let handle = coffi::spawn(relocate_with_used::<N>);
-                    total += handle.join().expect("the relocating coroutine finishes");
-                }
-                assert_eq!(coffi::stats().relocations, iters);
-                total
-            })
+    let run = |room: usize, iters: u64| {
+        let builder = coffi::Builder::new()
+            .initial_stack(N + 64 * KIB)
+            .max_stack(64 * KIB * KIB);
+        timed_in_runtime(builder, move || {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let handle = coffi::spawn(move || relocate_with_used::<N>(room));
+                total += handle.join().expect("the relocating coroutine finishes");
+            }
+            assert_eq!(coffi::stats().relocations, iters);
+            total
         })
-    });
+    };
+    let mut group = c.benchmark_group("relocation");
+    group.bench_function(name, |b| b.iter_custom(|iters| run(MAPPED_ROOM, iters)));
+    if N == 64 * KIB {
+        group.bench_function(format!("kept/{name}"), |b| {
+            b.iter_custom(|iters| run(64 * KIB, iters))
+        });
+    }
+    group.finish();
 }
 
 fn relocation(c: &mut Criterion) {
