@@ -71,6 +71,54 @@ struct ForeignCall {
 #[inline]
 unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
     let stack = ctx.current.get();
+    if ctx.strict.get() {
+        // SAFETY: forwarded.
+        return unsafe { call_on_scheduler_stack_strict(ctx, stack, shim, frame) };
+    }
+    // SAFETY: in coroutine mode `current` is the running coroutine's stack.
+    let stack = unsafe { &*stack };
+    let saved_top = stack.current_top.get();
+    // Callbacks of this call run below the trampoline's frames: below this
+    // frame and the switch's return address and saved frame pointer.
+    stack
+        .call_sp
+        .set((arch::stack_pointer() - CALL_FRAME_RESERVE) & !(arch::STACK_ALIGN - 1));
+    ctx.mode.set(Mode::Foreign);
+    // SAFETY: `sched_sp` is aligned and below every live frame of the
+    // scheduler stack, which has room down to its guard page; the shim is C
+    // and does not unwind.
+    unsafe {
+        arch::call_on_stack2(
+            frame.cast(),
+            ctx.sched_sp.get(),
+            shim,
+            stack.current_top.as_ptr(),
+        )
+    };
+    ctx.mode.set(Mode::Coroutine);
+    // Back in the trampoline's window: later shims measure from its top.
+    stack.current_top.set(saved_top);
+}
+
+/// Stack below the trampoline's stack pointer that the switch itself uses
+/// (return address and saved frame pointer), rounded up.
+const CALL_FRAME_RESERVE: usize = 64;
+
+/// The strict-mode path: as [`call_on_scheduler_stack`], but the shim runs
+/// through `run_shim`, which lifts the protections made during the call
+/// before control returns into the windows they cover.
+///
+/// # Safety
+///
+/// As [`call_on_scheduler_stack`]; `stack` is the running coroutine's.
+#[cold]
+#[inline(never)]
+unsafe fn call_on_scheduler_stack_strict(
+    ctx: &ThreadCtx,
+    stack: *const CoroutineStack,
+    shim: Shim,
+    frame: *mut c_void,
+) {
     // SAFETY: in coroutine mode `current` is the running coroutine's stack.
     let saved_top = unsafe { (*stack).current_top.get() };
     let call = ForeignCall {
@@ -83,9 +131,7 @@ unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_voi
         protect_mark: unsafe { (*stack).protected_count.get() },
     };
     ctx.mode.set(Mode::Foreign);
-    // SAFETY: `sched_sp` is aligned and below every live frame of the
-    // scheduler stack, which has room down to its guard page; `run_shim`
-    // does not unwind (C cannot, and it catches nothing that could).
+    // SAFETY: as in `call_on_scheduler_stack`; `run_shim` does not unwind.
     unsafe {
         arch::call_on_stack(
             (&raw const call).cast_mut().cast(),
@@ -94,7 +140,6 @@ unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_voi
         )
     };
     ctx.mode.set(Mode::Coroutine);
-    // Back in the trampoline's window: later shims measure from its top.
     // SAFETY: as above.
     unsafe { (*stack).current_top.set(saved_top) };
 }

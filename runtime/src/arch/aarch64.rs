@@ -1,6 +1,6 @@
 //! AArch64 AAPCS64.
 
-use super::OnStackFn;
+use super::{OnStackFn, TwoArgFn};
 use core::arch::asm;
 
 /// Current stack pointer.
@@ -46,9 +46,42 @@ core::arch::global_asm!(
     ".popsection",
 );
 
+// `coffi_0_1_switch_call2(arg, new_sp, f, arg2)`: the same switch, calling
+// `f(arg, arg2)` (a shim with its stack-top pointer).
+core::arch::global_asm!(
+    ".pushsection .text.coffi_0_1_switch_call2,\"ax\",%progbits",
+    ".p2align 4",
+    ".globl coffi_0_1_switch_call2",
+    ".hidden coffi_0_1_switch_call2",
+    ".type coffi_0_1_switch_call2, %function",
+    "coffi_0_1_switch_call2:",
+    ".cfi_startproc",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    ".cfi_def_cfa_register x29",
+    "mov sp, x1",
+    "mov x1, x3",
+    "blr x2",
+    "mov sp, x29",
+    ".cfi_def_cfa_register sp",
+    "ldp x29, x30, [sp], #16",
+    ".cfi_def_cfa_offset 0",
+    ".cfi_restore x29",
+    ".cfi_restore x30",
+    "ret",
+    ".cfi_endproc",
+    ".size coffi_0_1_switch_call2, . - coffi_0_1_switch_call2",
+    ".popsection",
+);
+
 unsafe extern "C" {
     #[link_name = "coffi_0_1_switch_call"]
     fn switch_call(arg: *mut u8, new_sp: usize, f: OnStackFn);
+    #[link_name = "coffi_0_1_switch_call2"]
+    fn switch_call2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize);
 }
 
 /// Calls `f(arg, caller_sp)` with the stack pointer set to `new_sp`, then
@@ -64,6 +97,20 @@ pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
     // SAFETY: forwarded from the caller; `switch_call` preserves every
     // callee-saved register and the caller's stack pointer.
     unsafe { switch_call(arg, new_sp, f) }
+}
+
+/// Calls `f(arg, arg2)` with the stack pointer set to `new_sp`, then
+/// restores the stack pointer.
+///
+/// # Safety
+///
+/// As [`call_on_stack`].
+#[inline(always)]
+pub(crate) unsafe fn call_on_stack2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize) {
+    debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
+    // SAFETY: forwarded from the caller; `switch_call2` preserves every
+    // callee-saved register and the caller's stack pointer.
+    unsafe { switch_call2(arg, new_sp, f, arg2) }
 }
 
 /// The stack pointer of the code a signal interrupted.

@@ -27,6 +27,10 @@ compile_error!("coffi supports x86_64 and aarch64 Linux");
 /// live.
 pub(crate) type OnStackFn = unsafe extern "C" fn(arg: *mut u8, caller_sp: usize);
 
+/// A function run on another stack with a second argument of its own:
+/// a generated shim `f(frame, top)`.
+pub(crate) type TwoArgFn = unsafe extern "C" fn(arg: *mut core::ffi::c_void, arg2: *const usize);
+
 /// Alignment of the stack pointer at a call, on both supported ABIs.
 pub(crate) const STACK_ALIGN: usize = 16;
 

@@ -1,6 +1,6 @@
 //! x86_64 System V.
 
-use super::OnStackFn;
+use super::{OnStackFn, TwoArgFn};
 use core::arch::asm;
 
 /// Current stack pointer.
@@ -43,9 +43,39 @@ core::arch::global_asm!(
     ".popsection",
 );
 
+// `coffi_0_1_switch_call2(arg, new_sp, f, arg2)`: the same switch, calling
+// `f(arg, arg2)` (a shim with its stack-top pointer).
+core::arch::global_asm!(
+    ".pushsection .text.coffi_0_1_switch_call2,\"ax\",@progbits",
+    ".p2align 4",
+    ".globl coffi_0_1_switch_call2",
+    ".hidden coffi_0_1_switch_call2",
+    ".type coffi_0_1_switch_call2, @function",
+    "coffi_0_1_switch_call2:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "mov rax, rdx",
+    "mov rsp, rsi",
+    "mov rsi, rcx",
+    "call rax",
+    "mov rsp, rbp",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size coffi_0_1_switch_call2, . - coffi_0_1_switch_call2",
+    ".popsection",
+);
+
 unsafe extern "C" {
     #[link_name = "coffi_0_1_switch_call"]
     fn switch_call(arg: *mut u8, new_sp: usize, f: OnStackFn);
+    #[link_name = "coffi_0_1_switch_call2"]
+    fn switch_call2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize);
 }
 
 /// Calls `f(arg, caller_sp)` with the stack pointer set to `new_sp`, then
@@ -61,6 +91,20 @@ pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
     // SAFETY: forwarded from the caller; `switch_call` preserves every
     // callee-saved register and the caller's stack pointer.
     unsafe { switch_call(arg, new_sp, f) }
+}
+
+/// Calls `f(arg, arg2)` with the stack pointer set to `new_sp`, then
+/// restores the stack pointer.
+///
+/// # Safety
+///
+/// As [`call_on_stack`].
+#[inline(always)]
+pub(crate) unsafe fn call_on_stack2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize) {
+    debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
+    // SAFETY: forwarded from the caller; `switch_call2` preserves every
+    // callee-saved register and the caller's stack pointer.
+    unsafe { switch_call2(arg, new_sp, f, arg2) }
 }
 
 /// The stack pointer of the code a signal interrupted.
