@@ -3,6 +3,14 @@
 use std::fmt;
 
 /// One error: where, and the same message the macro gives.
+///
+/// ```
+/// let err = coffi_build::generate("\n#[coffi::export_callback(stack = 0)]\nextern \"C\" fn f() {}")
+///     .unwrap_err();
+/// let d = &err.diagnostics()[0];
+/// assert_eq!(d.line, 2);
+/// assert!(d.message.contains("stack = 0"), "{}", d.message);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The file, as given to [`bridge`](crate::bridge) (relative to the

@@ -7,6 +7,19 @@ use coffi_syntax::{Annotated, ForeignFn, Header};
 use std::collections::BTreeMap;
 
 /// The C text generated for some source files.
+///
+/// ```
+/// let src = r#"
+///     #[coffi::foreign_call(header = "lib.h")]
+///     unsafe extern "C" { fn f(x: i32) -> i32; }
+///     #[coffi::export_callback]
+///     extern "C" fn g(x: i32) -> i32 { x }
+/// "#;
+/// let out = coffi_build::generate(src).unwrap();
+/// assert!(out.shims_c.contains("#include \"lib.h\""));
+/// assert!(out.export_h.contains("int32_t g(int32_t);"));
+/// assert_eq!(out.headers.len(), 1);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Generated {
     /// The shims of every `#[foreign_call]` function (compile it with
@@ -138,45 +151,41 @@ fn twice(loc: &Located<impl Sized>, message: String) -> Error {
     }])
 }
 
-/// One shim per symbol; the same C function declared with different C
-/// signatures cannot share one translation unit (unless every declaration
-/// uses a header, whose prototype then rules).
+/// One shim per shim symbol. The same C function may be declared more than
+/// once (for example with and without `errno`, or once through a header):
+/// that is fine while the C prototypes agree, or when every declaration uses
+/// a header, whose prototype then rules; different prototypes cannot share
+/// one translation unit.
 fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Error> {
     let mut out: Vec<Located<ForeignFn>> = Vec::new();
-    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     for loc in fns {
-        if let Some(&i) = by_name.get(&loc.item.c_name) {
-            let first = &out[i];
-            if first.item.shim_symbol() == loc.item.shim_symbol() {
-                continue;
-            }
-            let headers = first.item.options.header.is_some() && loc.item.options.header.is_some();
-            if !headers {
-                return Err(twice(
-                    &loc,
-                    format!(
-                        "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
-                         help: C has one prototype per symbol: make the declarations agree, or give both \
-                         blocks `header = \"...\"` so that the header's prototype is used",
-                        loc.item.c_name,
-                        first.item.c_prototype(),
-                        first.file,
-                        first.line,
-                        first.column,
-                        loc.item.c_prototype()
-                    ),
-                ));
-            }
-            if out
-                .iter()
-                .any(|o| o.item.shim_symbol() == loc.item.shim_symbol())
-            {
-                continue;
-            }
-        } else {
-            by_name.insert(loc.item.c_name.clone(), out.len());
+        let conflict = out.iter().find(|first| {
+            first.item.c_name == loc.item.c_name
+                && first.item.c_prototype() != loc.item.c_prototype()
+                && !(first.item.options.header.is_some() && loc.item.options.header.is_some())
+        });
+        if let Some(first) = conflict {
+            return Err(twice(
+                &loc,
+                format!(
+                    "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
+                     help: C has one prototype per symbol: make the declarations agree, or give both \
+                     blocks `header = \"...\"` so that the header's prototype is used",
+                    loc.item.c_name,
+                    first.item.c_prototype(),
+                    first.file,
+                    first.line,
+                    first.column,
+                    loc.item.c_prototype()
+                ),
+            ));
         }
-        out.push(loc);
+        if !out
+            .iter()
+            .any(|o| o.item.shim_symbol() == loc.item.shim_symbol())
+        {
+            out.push(loc);
+        }
     }
     Ok(out)
 }

@@ -69,3 +69,39 @@ fn nothing_annotated_is_fine() {
     assert!(out.export_h.contains("#define COFFI_EXPORT_H"));
     assert!(out.headers.is_empty());
 }
+
+#[test]
+fn the_same_c_function_declared_compatibly_twice_gets_two_shims() {
+    let src = r#"
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn strtol_like(x: core::ffi::c_int) -> core::ffi::c_long; }
+        #[coffi::foreign_call(errno)]
+        unsafe extern "C" { fn strtol_like(x: core::ffi::c_int) -> core::ffi::c_long; }
+        #[coffi::foreign_call(header = "lib.h")]
+        unsafe extern "C" { fn strtol_like(x: core::ffi::c_int) -> core::ffi::c_long; }
+    "#;
+    let out = coffi_build::generate(src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.shims_c
+            .matches("void __coffi_shim_strtol_like_")
+            .count()
+            / 2,
+        3
+    );
+}
+
+#[test]
+fn different_prototypes_of_one_c_function_are_an_error_naming_both() {
+    let src = r#"
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn f(x: core::ffi::c_int) -> core::ffi::c_int; }
+        #[coffi::foreign_call(header = "lib.h")]
+        unsafe extern "C" { fn f(x: core::ffi::c_long) -> core::ffi::c_int; }
+    "#;
+    let err = coffi_build::generate(src).unwrap_err().to_string();
+    assert!(
+        err.contains("`f` is declared twice with different C signatures: `int f(int)`"),
+        "{err}"
+    );
+    assert!(err.contains("`int f(long)` here"), "{err}");
+}
