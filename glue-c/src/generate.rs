@@ -4,7 +4,6 @@ use crate::error::{Diagnostic, Error};
 use crate::headers::{ExportedCallback, export_h};
 use crate::shim::{casts_fn_pointers, write_shim};
 use coffi_syntax::{Annotated, ForeignFn, Header};
-use std::collections::BTreeMap;
 
 /// The C text generated for some source files.
 ///

@@ -131,7 +131,7 @@ pub fn foreign_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// calls it during a foreign call of a coroutine, and directly otherwise; a
 /// panic is caught there and resumed in the coroutine once C returns.
 /// `return` in the body works as usual. In an `unsafe extern "C" fn`,
-/// unsafe operations need `unsafe { }` blocks (the body is a closure).
+/// unsafe operations need their own `unsafe` blocks (the body is a closure).
 ///
 /// Option: `stack = N`, the bytes of stack the body needs (default 32 KiB,
 /// at most 256 MiB).

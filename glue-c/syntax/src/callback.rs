@@ -6,8 +6,6 @@ use crate::options::parse_callback_options;
 use crate::parse::{CoffiAttr, MAX_RETURNED_FN_PTR_PARAMS, params, return_type, signature_checks};
 use crate::types::{CAbi, CType, TypeCx, abi_of};
 use proc_macro2::TokenStream;
-use quote::ToTokens;
-use syn::ext::IdentExt;
 use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, Meta, ReturnType};
 
 /// Parses a function under `#[export_callback(attr)]`.
@@ -69,14 +67,8 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
             attrs.push(a.clone());
         }
     }
-    let (c_name_str, c_name_span, blame) = match &export_name {
-        Some(lit) => (lit.value(), lit.span(), lit.to_token_stream()),
-        None => (
-            sig.ident.unraw().to_string(),
-            sig.ident.span(),
-            sig.ident.to_token_stream(),
-        ),
-    };
+    let (c_name_str, c_name_span, blame) =
+        crate::parse::symbol_name(export_name.as_ref(), &sig.ident);
     errors.take(c_name(
         &c_name_str,
         blame,

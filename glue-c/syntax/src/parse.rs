@@ -261,14 +261,7 @@ fn foreign_fn(f: &ForeignItemFn, block: &BlockCx) -> syn::Result<ForeignFn> {
             attrs.push(a.clone());
         }
     }
-    let (c_name_str, c_name_span, blame): (String, Span, TokenStream) = match link_name {
-        Some(lit) => (lit.value(), lit.span(), lit.to_token_stream()),
-        None => (
-            sig.ident.unraw().to_string(),
-            sig.ident.span(),
-            sig.ident.to_token_stream(),
-        ),
-    };
+    let (c_name_str, c_name_span, blame) = symbol_name(link_name.as_ref(), &sig.ident);
     errors.take(c_name(
         &c_name_str,
         blame,
@@ -414,5 +407,21 @@ pub(crate) fn return_type(
             };
             (written, ctype)
         }
+    }
+}
+
+/// The C symbol of an item: the string of `#[link_name]`/`#[export_name]`
+/// when given, else the Rust name; with its span and the tokens to blame.
+pub(crate) fn symbol_name(
+    explicit: Option<&syn::LitStr>,
+    ident: &syn::Ident,
+) -> (String, Span, TokenStream) {
+    match explicit {
+        Some(lit) => (lit.value(), lit.span(), lit.to_token_stream()),
+        None => (
+            ident.unraw().to_string(),
+            ident.span(),
+            ident.to_token_stream(),
+        ),
     }
 }

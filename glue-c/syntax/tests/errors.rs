@@ -413,7 +413,7 @@ fn hints_follow_the_direction() {
     );
     let src = "extern \"C\" fn cb(b: Box<u8>) {}";
     assert_error(callback("", src), src, "Box", &["take `*mut u8`"]);
-    let src = "extern \"C\" fn cb() -> Box<u8> { todo!() }";
+    let src = "extern \"C\" fn cb() -> Box<u8> { Box::new(0) }";
     assert_error(
         callback("", src),
         src,
