@@ -48,12 +48,14 @@
 #![warn(missing_docs)]
 
 mod arch;
+mod builder;
 mod callpath;
 mod context;
 mod error;
 mod fault;
 mod ffi;
 mod info;
+mod join;
 mod os;
 mod panic_hook;
 mod scheduler;
@@ -62,12 +64,13 @@ mod stack;
 #[doc(hidden)]
 pub mod __private;
 
+pub use builder::{
+    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, run,
+};
 pub use callpath::maybe_grow;
 pub use coffi_macros::{export_callback, foreign_call};
 pub use error::{Error, ErrorKind};
 pub use ffi::{Errno, coffi_topofstack};
 pub use info::{StackInfo, Stats, stack_info, stats};
-pub use scheduler::{
-    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, JoinHandle, run,
-    spawn, try_spawn, yield_now,
-};
+pub use join::JoinHandle;
+pub use scheduler::{spawn, try_spawn, yield_now};

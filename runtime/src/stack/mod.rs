@@ -9,9 +9,11 @@
 //! longer than `d`, at `window.top - d`.
 
 mod pool;
+mod scheduler_stack;
 mod window;
 
 pub(crate) use pool::StackPool;
+pub(crate) use scheduler_stack::SchedulerStack;
 pub(crate) use window::Window;
 pub(crate) use window::guard_regions::mappings_per_window;
 

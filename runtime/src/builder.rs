@@ -1,0 +1,225 @@
+//! Starting a runtime: [`Builder`] and [`run`].
+
+use crate::context::{Mode, ctx};
+use crate::error::{Error, ErrorKind};
+use crate::fault;
+use crate::os;
+use crate::scheduler::{Runtime, schedule, spawn_on};
+use crate::stack::{SchedulerStack, StackPool};
+use std::panic::resume_unwind;
+
+/// Default first window of a coroutine stack.
+///
+/// ```
+/// let len = coffi::run(|| coffi::stack_info().unwrap().window_len);
+/// assert_eq!(len, coffi::DEFAULT_INITIAL_STACK);
+/// ```
+pub const DEFAULT_INITIAL_STACK: usize = 16 * 1024;
+/// Default largest stack a coroutine may grow to.
+///
+/// ```
+/// let limit = coffi::run(|| coffi::stack_info().unwrap().limit);
+/// assert_eq!(limit, coffi::DEFAULT_MAX_STACK);
+/// ```
+pub const DEFAULT_MAX_STACK: usize = 8 * 1024 * 1024;
+/// Default size of the scheduler stack, where all C code runs.
+///
+/// ```
+/// assert_eq!(coffi::DEFAULT_SCHEDULER_STACK, 8 << 20);
+/// ```
+pub const DEFAULT_SCHEDULER_STACK: usize = 8 * 1024 * 1024;
+
+/// Configures and starts a runtime; [`run`] is `Builder::new().run(f)` with
+/// a panic on error.
+///
+/// ```
+/// let answer = coffi::Builder::new()
+///     .initial_stack(16 * 1024)
+///     .max_stack(1 << 20)
+///     .scheduler_stack(1 << 20)
+///     .strict(true)
+///     .run(|| 6 * 7)
+///     .expect("runtime starts");
+/// assert_eq!(answer, 42);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    initial_stack: usize,
+    max_stack: usize,
+    scheduler_stack: usize,
+    strict: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: 16 KiB first window, 8 MiB largest stack, 8 MiB
+    /// scheduler stack, strict mode off.
+    ///
+    /// ```
+    /// assert_eq!(coffi::Builder::new().run(|| 1).unwrap(), 1);
+    /// ```
+    pub fn new() -> Self {
+        Builder {
+            initial_stack: DEFAULT_INITIAL_STACK,
+            max_stack: DEFAULT_MAX_STACK,
+            scheduler_stack: DEFAULT_SCHEDULER_STACK,
+            strict: false,
+        }
+    }
+
+    /// Size of the first window of every coroutine stack (rounded up to pages;
+    /// at least one page).
+    ///
+    /// ```
+    /// let len = coffi::Builder::new()
+    ///     .initial_stack(8192)
+    ///     .run(|| coffi::stack_info().unwrap().window_len)
+    ///     .unwrap();
+    /// assert_eq!(len, 8192);
+    /// ```
+    pub fn initial_stack(mut self, bytes: usize) -> Self {
+        self.initial_stack = bytes;
+        self
+    }
+
+    /// Largest size a coroutine stack may grow to by relocation.
+    ///
+    /// ```
+    /// let limit = coffi::Builder::new()
+    ///     .max_stack(1 << 20)
+    ///     .run(|| coffi::stack_info().unwrap().limit)
+    ///     .unwrap();
+    /// assert_eq!(limit, 1 << 20);
+    /// ```
+    pub fn max_stack(mut self, bytes: usize) -> Self {
+        self.max_stack = bytes;
+        self
+    }
+
+    /// Size of the scheduler stack, on which every C function runs.
+    ///
+    /// ```
+    /// assert!(coffi::Builder::new().scheduler_stack(usize::MAX / 2).run(|| ()).is_err());
+    /// ```
+    pub fn scheduler_stack(mut self, bytes: usize) -> Self {
+        self.scheduler_stack = bytes;
+        self
+    }
+
+    /// Strict mode: after a stack moves during a foreign call, the old windows
+    /// are read-only until control returns into their frames, so any write
+    /// through a stale pointer faults at once with a message.
+    ///
+    /// ```
+    /// coffi::Builder::new().strict(true).run(|| ()).unwrap();
+    /// ```
+    pub fn strict(mut self, on: bool) -> Self {
+        self.strict = on;
+        self
+    }
+
+    /// Runs `f` as the main coroutine of a new runtime on this thread, and
+    /// every coroutine it spawns, until all have finished; returns what `f`
+    /// returned.
+    ///
+    /// Fails only when the runtime cannot start (bad settings, or the
+    /// scheduler stack or stack backing cannot be allocated). A panic in `f`
+    /// propagates to the caller.
+    ///
+    /// ```
+    /// let n = coffi::Builder::new().run(|| {
+    ///     let h = coffi::spawn(|| 20);
+    ///     h.join().unwrap() + 22
+    /// });
+    /// assert_eq!(n.unwrap(), 42);
+    /// ```
+    pub fn run<T: 'static>(self, f: impl FnOnce() -> T + 'static) -> Result<T, Error> {
+        let initial = os::round_to_page(self.initial_stack);
+        let max = os::round_to_page(self.max_stack);
+        if self.initial_stack == 0 || initial > max {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "coffi: initial_stack ({} bytes) must be at least 1 and at most max_stack ({} bytes)",
+                    self.initial_stack, self.max_stack
+                ),
+            ));
+        }
+        if self.scheduler_stack < 64 * 1024 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "coffi: scheduler_stack ({} bytes) must be at least 65536 bytes",
+                    self.scheduler_stack
+                ),
+            ));
+        }
+        let ctx = ctx();
+        if !ctx.runtime.get().is_null() {
+            return Err(Error::new(
+                ErrorKind::Nested,
+                "coffi: coffi::run called inside a running coffi::run on the same thread; \
+                 use coffi::spawn to start more coroutines",
+            ));
+        }
+        fault::install();
+        crate::panic_hook::install();
+        let _alt_stack = fault::AltStack::ensure();
+        let sched = SchedulerStack::allocate(self.scheduler_stack)?;
+        let pool = StackPool::new(initial, max)?;
+        let runtime = Runtime::new(pool);
+        ctx.reset_stats();
+        ctx.max_window.set(initial);
+        ctx.strict.set(self.strict);
+        ctx.sched_guard.set((sched.guard, sched.bottom));
+        ctx.runtime.set(&runtime);
+        let _active = ActiveRuntime;
+
+        let main = spawn_on(&runtime, f)?;
+        // Drive every coroutine to completion on the scheduler stack. Panics
+        // of the scheduler itself propagate through `on_stack`.
+        corosensei::on_stack(&sched, || schedule(&runtime));
+        match main.take_result() {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(payload)) => resume_unwind(payload),
+            None => unreachable!("the scheduler returned before the main coroutine finished"),
+        }
+    }
+}
+
+/// Clears the thread's runtime state when `run` ends, also by a panic.
+struct ActiveRuntime;
+
+impl Drop for ActiveRuntime {
+    fn drop(&mut self) {
+        let ctx = ctx();
+        ctx.runtime.set(std::ptr::null());
+        ctx.current.set(std::ptr::null());
+        ctx.mode.set(Mode::Plain);
+        ctx.sched_guard.set((0, 0));
+    }
+}
+
+/// Runs `f` on a new coroutine of this thread's runtime with the default
+/// settings, and returns what it returned. [`Builder`] configures it.
+///
+/// Panics if the runtime cannot start; a panic in `f` propagates.
+///
+/// ```
+/// let sum = coffi::run(|| {
+///     let handles: Vec<_> = (0..10u64).map(|i| coffi::spawn(move || i * i)).collect();
+///     handles.into_iter().map(|h| h.join().unwrap()).sum::<u64>()
+/// });
+/// assert_eq!(sum, 285);
+/// ```
+pub fn run<T: 'static>(f: impl FnOnce() -> T + 'static) -> T {
+    match Builder::new().run(f) {
+        Ok(value) => value,
+        Err(err) => panic!("{err}"),
+    }
+}

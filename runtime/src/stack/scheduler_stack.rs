@@ -1,0 +1,54 @@
+//! The scheduler stack: where the scheduler loop and every C function run.
+
+use crate::error::Error;
+use crate::os;
+
+/// A private mapping with a guard page below, unmapped when dropped.
+pub(crate) struct SchedulerStack {
+    /// Start of the mapping: the guard page.
+    pub(crate) guard: usize,
+    /// Lowest usable address.
+    pub(crate) bottom: usize,
+    /// The stack top.
+    pub(crate) top: usize,
+}
+
+impl SchedulerStack {
+    /// Maps a stack of `bytes` (rounded up to pages) with a guard page.
+    pub(crate) fn allocate(bytes: usize) -> Result<SchedulerStack, Error> {
+        let page = os::page_size();
+        let len = os::round_to_page(bytes);
+        let failed = |e| os::os_error("allocating the scheduler stack", e);
+        let guard = os::reserve(page.saturating_add(len)).map_err(failed)?;
+        let stack = SchedulerStack {
+            guard,
+            bottom: guard + page,
+            top: guard + page + len,
+        };
+        // SAFETY: the range above the guard page was just reserved by us;
+        // on failure `stack` is dropped, which unmaps the reservation.
+        unsafe { os::protect(stack.bottom, len, true) }.map_err(failed)?;
+        Ok(stack)
+    }
+}
+
+impl Drop for SchedulerStack {
+    fn drop(&mut self) {
+        // SAFETY: the owner drops the stack only after everything that ran
+        // on it has returned.
+        unsafe { os::unmap(self.guard, self.top - self.guard) };
+    }
+}
+
+// SAFETY: a mapped, writable range with a guard page below `bottom`, far
+// larger than MIN_STACK_SIZE, unmapped only when the owner drops it, after
+// `on_stack` has returned.
+unsafe impl corosensei::stack::Stack for &SchedulerStack {
+    fn base(&self) -> corosensei::stack::StackPointer {
+        corosensei::stack::StackPointer::new(self.top).expect("stack top is not null")
+    }
+
+    fn limit(&self) -> corosensei::stack::StackPointer {
+        corosensei::stack::StackPointer::new(self.guard).expect("stack guard is not null")
+    }
+}
