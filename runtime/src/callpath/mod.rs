@@ -1,0 +1,53 @@
+//! The call paths: Rust → C on the scheduler stack, C → Rust back on the
+//! coroutine's window, and `maybe_grow`.
+//!
+//! Cursors: a switch onto the scheduler stack starts at `ctx.sched_sp`, below
+//! every live frame there; a switch back onto the coroutine starts at the
+//! depth of `stack.call_sp` (the coroutine's stack pointer at its innermost
+//! foreign call) in the newest window. Each switch records the exact stack
+//! pointer it left and restores the cursor it changed when it returns, so
+//! calls nest to any depth.
+
+mod callback;
+mod foreign;
+mod grow;
+
+pub use callback::{CallbackReturn, run_callback};
+pub use foreign::{Shim, call_foreign};
+pub use grow::maybe_grow;
+
+use crate::context::{ThreadCtx, ctx};
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::resume_unwind;
+
+thread_local! {
+    /// The payload of a callback panic, waiting for its foreign call to return.
+    static PENDING_PANIC: Cell<Option<Box<dyn Any + Send>>> = const { Cell::new(None) };
+}
+
+#[cold]
+pub(crate) fn resume_callback_panic(ctx: &ThreadCtx) -> ! {
+    ctx.panic_pending.set(false);
+    match PENDING_PANIC.take() {
+        Some(payload) => resume_unwind(payload),
+        None => unreachable!("a pending callback panic without payload"),
+    }
+}
+
+/// Keeps a callback's panic for the foreign call that led to it, or aborts
+/// when no foreign call is live to resume it (`resumable == false`).
+#[cold]
+pub(crate) fn stash_panic(name: &str, resumable: bool, payload: Box<dyn Any + Send>) {
+    let ctx = ctx();
+    if !resumable {
+        eprintln!(
+            "coffi: callback `{name}` panicked while called from C outside any #[foreign_call] \
+             (for example on a thread C created); a panic cannot unwind through C frames; aborting"
+        );
+        std::process::abort();
+    }
+    if !ctx.panic_pending.replace(true) {
+        PENDING_PANIC.set(Some(payload));
+    }
+}
