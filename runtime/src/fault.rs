@@ -5,7 +5,7 @@
 //! a signal frame there) and chains to the previous handler for every fault
 //! that is not coffi's.
 
-use crate::context::ctx;
+use crate::context::{Mode, ThreadCtx, ctx};
 use crate::os;
 use core::fmt::Write;
 use std::cell::Cell;
@@ -170,68 +170,81 @@ const OVERFLOW_REACH: usize = 8 << 20;
 /// if it is coffi's.
 fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
     let ctx = ctx();
-    if let Some(stack) = ctx.stack() {
-        let newest = stack.newest();
-        let sp_in_a_window = stack.windows().any(|w| w.contains(sp));
-        // The window overflowed: the one whose guard was hit or, when a large
-        // frame jumped over every guard, the one just above the stack pointer.
-        let overflowed = stack
-            .windows()
-            .enumerate()
-            .find(|(_, w)| w.guard_contains(addr))
-            .or_else(|| {
-                stack
-                    .windows()
-                    .enumerate()
-                    .filter(|(_, w)| {
-                        !sp_in_a_window
-                            && sp < w.bottom
-                            && w.bottom - sp <= OVERFLOW_REACH
-                            && addr < w.bottom
-                    })
-                    .min_by_key(|(_, w)| w.bottom - sp)
-            });
-        if let Some((index, window)) = overflowed {
-            let _ = write!(
-                msg,
-                "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} (stack pointer \
-                 {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
-                 that needs stack through #[foreign_call], or give the coroutine more room: \
-                 raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
-                 raise #[export_callback(stack = N)] for callbacks; aborting.\n",
-                window.bottom,
-                window.top,
-                window.len(),
-            );
-            return true;
-        }
-        for (index, window) in stack.windows().enumerate() {
-            if window.protected != 0 && window.contains(addr) {
-                let delta = newest.top as isize - window.top as isize;
-                let _ = write!(
-                    msg,
-                    "\ncoffi strict mode: write to {addr:#x} in old window {index} [{:#x}, {:#x}) \
-                     of a coroutine stack that moved by {delta:+} bytes to [{:#x}, {:#x}) during a \
-                     foreign call. A pointer into the coroutine stack was used after the stack \
-                     moved: C must not keep pointers to coroutine locals, and a shim must re-derive \
-                     its frame pointer by the coffi_topofstack() delta; aborting.\n",
-                    window.bottom, window.top, newest.bottom, newest.top,
-                );
-                return true;
-            }
-        }
-    }
-    let (guard, bottom) = ctx.sched_guard.get();
-    if guard <= addr && addr < bottom {
+    let Some(stack) = ctx.stack() else {
+        return describe_scheduler_overflow(ctx, addr, msg);
+    };
+    // A write into a window strict mode protected: a stale pointer.
+    let newest = stack.newest();
+    if let Some((index, window)) = stack
+        .windows()
+        .enumerate()
+        .find(|(_, w)| w.protected != 0 && w.contains(addr))
+    {
+        let delta = newest.top as isize - window.top as isize;
         let _ = write!(
             msg,
-            "\ncoffi: stack overflow on the scheduler stack (fault at {addr:#x}): C code called \
-             through #[foreign_call] needed more than the scheduler stack has; raise \
-             coffi::Builder::scheduler_stack; aborting.\n"
+            "\ncoffi strict mode: write to {addr:#x} in old window {index} [{:#x}, {:#x}) \
+             of a coroutine stack that moved by {delta:+} bytes to [{:#x}, {:#x}) during a \
+             foreign call. A pointer into the coroutine stack was used after the stack \
+             moved: C must not keep pointers to coroutine locals, and a shim must re-derive \
+             its frame pointer by the coffi_topofstack() delta; aborting.\n",
+            window.bottom, window.top, newest.bottom, newest.top,
         );
         return true;
     }
-    false
+    if describe_scheduler_overflow(ctx, addr, msg) {
+        return true;
+    }
+    // An overflow: a window's guard was hit or, when a frame larger than the
+    // guard jumped over it (code running on the coroutine, outside every
+    // window), the window just above the stack pointer.
+    let outside_windows = |a: usize| !stack.windows().any(|w| w.contains(a));
+    let overflowed = stack
+        .windows()
+        .enumerate()
+        .find(|(_, w)| w.guard_contains(addr))
+        .or_else(|| {
+            if ctx.mode.get() != Mode::Coroutine || !outside_windows(sp) || !outside_windows(addr) {
+                return None;
+            }
+            stack
+                .windows()
+                .enumerate()
+                .filter(|(_, w)| {
+                    sp < w.bottom && w.bottom - sp <= OVERFLOW_REACH && addr < w.bottom
+                })
+                .min_by_key(|(_, w)| w.bottom - sp)
+        });
+    let Some((index, window)) = overflowed else {
+        return false;
+    };
+    let _ = write!(
+        msg,
+        "\ncoffi: stack overflow in a coroutine: fault at {addr:#x} (stack pointer \
+         {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
+         that needs stack through #[foreign_call], or give the coroutine more room: \
+         raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
+         raise #[export_callback(stack = N)] for callbacks; aborting.\n",
+        window.bottom,
+        window.top,
+        window.len(),
+    );
+    true
+}
+
+/// Writes the message for a fault in the scheduler stack's guard page.
+fn describe_scheduler_overflow(ctx: &ThreadCtx, addr: usize, msg: &mut MessageBuf) -> bool {
+    let (guard, bottom) = ctx.sched_guard.get();
+    if !(guard <= addr && addr < bottom) {
+        return false;
+    }
+    let _ = write!(
+        msg,
+        "\ncoffi: stack overflow on the scheduler stack (fault at {addr:#x}): C code called \
+         through #[foreign_call] needed more than the scheduler stack has; raise \
+         coffi::Builder::scheduler_stack; aborting.\n"
+    );
+    true
 }
 
 /// Passes a fault that is not coffi's to the handler that was there before.
