@@ -22,6 +22,10 @@ pub const DEFAULT_INITIAL_STACK: usize = 16 * 1024;
 /// assert_eq!(limit, coffi::DEFAULT_MAX_STACK);
 /// ```
 pub const DEFAULT_MAX_STACK: usize = 8 * 1024 * 1024;
+/// Largest `max_stack` accepted: the backing object holds one slot of this
+/// size per live coroutine.
+const MAX_STACK_LIMIT: usize = 1 << 40;
+
 /// Default size of the scheduler stack, where all C code runs.
 ///
 /// ```
@@ -111,9 +115,14 @@ impl Builder {
         self
     }
 
-    /// Strict mode: after a stack moves during a foreign call, the old windows
-    /// are read-only until control returns into their frames, so any write
-    /// through a stale pointer faults at once with a message.
+    /// Strict mode: after a callback moves the stack during a foreign call,
+    /// the old windows are read-only until that call returns, so any write
+    /// through a pointer taken before the move faults at once with a
+    /// message. This proves shims re-derive their frames; it also forbids
+    /// what works without it (old windows stay mapped): C, or a callback,
+    /// writing through a pointer to a coroutine local (user data, an out
+    /// argument) after the stack moved. Keep data written during such calls
+    /// on the heap.
     ///
     /// ```
     /// coffi::Builder::new().strict(true).run(|| ()).unwrap();
@@ -141,6 +150,15 @@ impl Builder {
     pub fn run<T: 'static>(self, f: impl FnOnce() -> T + 'static) -> Result<T, Error> {
         let initial = os::round_to_page(self.initial_stack);
         let max = os::round_to_page(self.max_stack);
+        if max > MAX_STACK_LIMIT {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "coffi: max_stack ({} bytes) must be at most {MAX_STACK_LIMIT} bytes (1 TiB)",
+                    self.max_stack
+                ),
+            ));
+        }
         if self.initial_stack == 0 || initial > max {
             return Err(Error::new(
                 ErrorKind::Config,

@@ -185,9 +185,10 @@ fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
             msg,
             "\ncoffi strict mode: write to {addr:#x} in old window {index} [{:#x}, {:#x}) \
              of a coroutine stack that moved by {delta:+} bytes to [{:#x}, {:#x}) during a \
-             foreign call. A pointer into the coroutine stack was used after the stack \
-             moved: C must not keep pointers to coroutine locals, and a shim must re-derive \
-             its frame pointer by the coffi_topofstack() delta; aborting.\n",
+             foreign call. Something wrote through a pointer into the stack taken before \
+             it moved: a shim that did not re-derive its frame by the stack-top delta, or C \
+             or a callback writing to a coroutine local (user data, an out argument). \
+             Strict mode forbids such writes: keep that data on the heap; aborting.\n",
             window.bottom, window.top, newest.bottom, newest.top,
         );
         return true;

@@ -38,11 +38,12 @@ pub struct StackInfo {
 pub struct Stats {
     /// Coroutines spawned, the main one included.
     pub spawned: u64,
-    /// `#[foreign_call]` calls made on this thread.
+    /// `#[foreign_call]` calls made on this thread (since the last `run` began).
     pub foreign_calls: u64,
-    /// `#[export_callback]` bodies run on a coroutine.
+    /// `#[export_callback]` bodies run on this thread (since the last `run` began).
     pub callbacks: u64,
-    /// Stack relocations (new windows mapped).
+    /// Stack relocations: moves to a larger window (newly mapped, or one a
+    /// pooled stack kept from an earlier coroutine).
     pub relocations: u64,
     /// Largest window any coroutine has had, in bytes: the first window's
     /// size until a stack moves (0 before the first `run` on this thread).

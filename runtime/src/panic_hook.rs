@@ -14,8 +14,12 @@ type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
 static WRAP: Once = Once::new();
 
-/// Wraps the current panic hook, once per process.
+/// Wraps the current panic hook, once per process. (Not while this thread
+/// panics: the hook cannot be changed then; a later `run` wraps it.)
 pub(crate) fn install() {
+    if std::thread::panicking() {
+        return;
+    }
     WRAP.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -25,13 +29,22 @@ pub(crate) fn install() {
                     hook: &previous,
                     info,
                 };
+                // On the scheduler stack the hook is not on a coroutine: a
+                // foreign call it makes runs in place, below its frames, and
+                // it cannot suspend.
+                let current = ctx.current.replace(std::ptr::null());
+                ctx.mode.set(Mode::Plain);
                 // SAFETY: in coroutine mode the scheduler stack is free below
                 // `sched_sp` (its live frames are above it) and has room down
-                // to its guard; `run_hook` does not unwind (a panicking hook
-                // aborts, as a double panic would).
+                // to its guard; while the hook runs there the thread is in
+                // plain mode, so nothing else starts at `sched_sp`. `run_hook`
+                // does not unwind (a panicking hook aborts, as a double panic
+                // would).
                 unsafe {
                     arch::call_on_stack((&raw mut call).cast(), ctx.sched_sp.get(), run_hook)
                 };
+                ctx.mode.set(Mode::Coroutine);
+                ctx.current.set(current);
             } else {
                 previous(info);
             }

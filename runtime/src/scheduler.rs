@@ -115,7 +115,7 @@ pub(crate) fn schedule(runtime: &Runtime) {
 /// Starts a coroutine on this thread's runtime. It runs when the current
 /// coroutine yields, joins or finishes.
 ///
-/// Panics outside [`run`], or when no stack can be allocated (see
+/// Panics outside [`run`](crate::run), or when no stack can be allocated (see
 /// [`try_spawn`]).
 ///
 /// ```
@@ -131,7 +131,7 @@ pub fn spawn<T: 'static>(f: impl FnOnce() -> T + 'static) -> JoinHandle<T> {
     }
 }
 
-/// Like [`spawn`], but returns an error when called outside [`run`] or when
+/// Like [`spawn`], but returns an error when called outside [`run`](crate::run) or when
 /// the stack cannot be allocated; the error names the limit (for example
 /// `vm.max_map_count`) and how to raise it.
 ///
@@ -179,6 +179,11 @@ pub(crate) fn spawn_on<T: 'static>(
             if let Some(runtime) = self::runtime() {
                 runtime.ready.borrow_mut().push_back(waiter);
             }
+        }
+        // With the handle gone, the result (or panic payload) is dropped
+        // here; a panic in its `Drop` must not escape into the scheduler.
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(shared))) {
+            std::mem::forget(payload);
         }
     });
     runtime.live.set(runtime.live.get() + 1);

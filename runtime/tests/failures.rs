@@ -384,3 +384,73 @@ fn a_panic_with_backtraces_on_prints_from_a_small_coroutine_without_overflowing(
     assert!(stderr.contains("failing with a backtrace"), "{stderr}");
     assert!(stderr.contains("stack backtrace:"), "{stderr}");
 }
+
+unsafe extern "C" fn stack_hungry_shim(a: *mut c_void, _top: *const usize) {
+    let mut scratch = [0u8; 16 * 1024];
+    std::hint::black_box(&mut scratch)[100] = 1;
+    // SAFETY: `a` is this call's `IntFrame`.
+    unsafe { (*a.cast::<common::IntFrame>()).r = i32::from(std::hint::black_box(scratch)[100]) };
+}
+
+#[test]
+fn a_panic_hook_that_calls_c_runs_below_its_own_frames() {
+    if is_child("hook") {
+        std::panic::set_hook(Box::new(|_| {
+            // A foreign call from inside the hook, with a large C frame.
+            let r = call_int_shim(stack_hungry_shim);
+            eprintln!("hook made a foreign call: {r}");
+        }));
+        let failed = coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| coffi::spawn(|| panic!("in a coroutine")).join().is_err())
+            .unwrap();
+        std::process::exit(if failed { 0 } else { 3 });
+    }
+    let out = run_in_child(
+        "a_panic_hook_that_calls_c_runs_below_its_own_frames",
+        "hook",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}\n{stderr}", out.status);
+    assert!(stderr.contains("hook made a foreign call: 1"), "{stderr}");
+}
+
+#[test]
+fn run_works_when_first_called_while_the_thread_unwinds() {
+    struct RunsOnDrop;
+    impl Drop for RunsOnDrop {
+        fn drop(&mut self) {
+            assert_eq!(coffi::run(|| 5), 5);
+            println!("run during unwinding: ok");
+        }
+    }
+    if is_child("unwinding") {
+        let _ = std::panic::catch_unwind(|| {
+            let _guard = RunsOnDrop;
+            panic!("unwinding");
+        });
+        return;
+    }
+    let out = run_in_child(
+        "run_works_when_first_called_while_the_thread_unwinds",
+        "unwinding",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("run during unwinding: ok"), "{stdout}");
+}
+
+#[test]
+fn an_absurd_max_stack_is_a_config_error() {
+    let err = coffi::Builder::new()
+        .max_stack(usize::MAX)
+        .run(|| ())
+        .unwrap_err();
+    assert_eq!(err.kind(), coffi::ErrorKind::Config);
+    assert!(err.to_string().contains("max_stack"), "{err}");
+}

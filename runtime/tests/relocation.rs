@@ -157,3 +157,22 @@ fn a_pooled_stack_reuses_its_grown_window_without_a_new_mapping() {
         assert_eq!(coffi::stats().relocations, 2);
     });
 }
+
+#[inline(never)]
+fn grow_with_no_red_zone(n: u32) -> u32 {
+    let pad = std::hint::black_box([1u8; 200]);
+    if n == 0 {
+        return 0;
+    }
+    coffi::maybe_grow(0, || grow_with_no_red_zone(n - 1)) + u32::from(pad[7])
+}
+
+#[test]
+fn maybe_grow_with_a_zero_red_zone_still_leaves_room_to_move() {
+    let sum = coffi::Builder::new()
+        .initial_stack(8 * 1024)
+        .max_stack(256 << 20)
+        .run(|| grow_with_no_red_zone(20_000))
+        .unwrap();
+    assert_eq!(sum, 20_000);
+}

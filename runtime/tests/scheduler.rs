@@ -108,3 +108,24 @@ fn a_join_cycle_is_reported_as_a_deadlock() {
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("deadlock"), "{msg}");
 }
+
+#[test]
+fn a_result_whose_drop_panics_does_not_stop_the_runtime() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("Bomb dropped");
+        }
+    }
+    let finished = Rc::new(RefCell::new(false));
+    let f = finished.clone();
+    coffi::run(move || {
+        drop(coffi::spawn(|| Bomb)); // nobody joins: the coroutine drops it
+        let other = coffi::spawn(move || {
+            coffi::yield_now();
+            *f.borrow_mut() = true;
+        });
+        other.join().unwrap();
+    });
+    assert!(*finished.borrow());
+}

@@ -38,6 +38,7 @@ pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
     body: F,
 ) -> R {
     let ctx = ctx();
+    bump(&ctx.callbacks);
     match ctx.mode.get() {
         // SAFETY: mode `Foreign` means we are in C called by a coroutine's
         // foreign call, on the scheduler stack.
@@ -120,7 +121,6 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     // Foreign calls of the body moved the cursor; C's next callback starts
     // below the same trampoline again.
     stack.call_sp.set(saved_call_sp);
-    bump(&ctx.callbacks);
     call.result.unwrap_or_else(R::zeroed)
 }
 

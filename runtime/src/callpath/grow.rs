@@ -3,7 +3,7 @@
 use crate::arch;
 use crate::context::{Mode, ThreadCtx, ctx};
 use crate::scheduler::runtime;
-use crate::stack::SWITCH_SLACK;
+use crate::stack::{CoroutineStack, SWITCH_SLACK};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 /// Runs `f` with at least `red_zone` bytes of stack.
@@ -41,6 +41,8 @@ pub fn maybe_grow<R>(red_zone: usize, f: impl FnOnce() -> R) -> R {
         return f();
     };
     let sp = arch::stack_pointer();
+    // Room for the frames of `grow_and_run` too, should the next call grow.
+    let red_zone = red_zone.max(MIN_RED_ZONE);
     match stack.locate(sp) {
         Some((index, depth))
             if stack.window(index).len() - depth >= red_zone.saturating_add(SWITCH_SLACK) =>
@@ -51,6 +53,10 @@ pub fn maybe_grow<R>(red_zone: usize, f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// The least room `maybe_grow` leaves: enough for the frames that move to a
+/// larger window when a nested `maybe_grow` needs to.
+const MIN_RED_ZONE: usize = 4096;
+
 struct GrowCall<F, R> {
     f: Option<F>,
     result: Option<std::thread::Result<R>>,
@@ -58,8 +64,8 @@ struct GrowCall<F, R> {
 
 #[inline(never)]
 fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> R {
-    let (Some(stack), Some(runtime)) = (ctx.stack(), runtime()) else {
-        unreachable!("coroutine mode without a runtime");
+    let Some(stack) = ctx.stack() else {
+        unreachable!("coroutine mode without a coroutine stack");
     };
     // Read the stack pointer in the frame that switches: the switch happens
     // at this same stack pointer.
@@ -67,7 +73,24 @@ fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> 
     let Some((index, depth)) = stack.locate(sp) else {
         panic!("coffi::maybe_grow: the stack pointer is in none of the coroutine's windows");
     };
-    stack.room_at_depth(runtime.backing(), depth, red_zone);
+    // The relocation itself (a mapping, bookkeeping, maybe a panic naming
+    // the limit) runs on the scheduler stack: the current window may have
+    // too little room left for it.
+    let mut room = RoomCall {
+        stack,
+        depth,
+        need: red_zone,
+        result: None,
+    };
+    ctx.mode.set(Mode::Plain);
+    // SAFETY: in coroutine mode the scheduler stack is free below `sched_sp`;
+    // in plain mode nothing else starts there meanwhile. `run_room` catches
+    // every panic.
+    unsafe { arch::call_on_stack((&raw mut room).cast(), ctx.sched_sp.get(), run_room) };
+    ctx.mode.set(Mode::Coroutine);
+    if let Some(Err(payload)) = room.result {
+        resume_unwind(payload);
+    }
     // Windows are page-aligned aliases, so the offset keeps the alignment.
     let offset = stack.newest().top as isize - stack.window(index).top as isize;
     let saved_top = stack.current_top.replace(stack.newest().top);
@@ -85,6 +108,27 @@ fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> 
         Some(Err(payload)) => resume_unwind(payload),
         None => unreachable!("maybe_grow's closure did not run"),
     }
+}
+
+struct RoomCall<'a> {
+    stack: &'a CoroutineStack,
+    depth: usize,
+    need: usize,
+    result: Option<std::thread::Result<()>>,
+}
+
+/// Runs on the scheduler stack: makes the room `grow_and_run` asks for.
+unsafe extern "C" fn run_room(arg: *mut u8, _caller_sp: usize) {
+    // SAFETY: `arg` is the `RoomCall` in `grow_and_run`'s frame, alive and
+    // unaliased until we return (and writable: maybe_grow never protects).
+    let call = unsafe { &mut *arg.cast::<RoomCall<'_>>() };
+    let (stack, depth, need) = (call.stack, call.depth, call.need);
+    call.result = Some(catch_unwind(AssertUnwindSafe(|| {
+        let Some(runtime) = runtime() else {
+            unreachable!("coroutine mode without a runtime");
+        };
+        stack.room_at_depth(runtime.backing(), depth, need);
+    })));
 }
 
 /// Runs in the larger window.

@@ -3,9 +3,10 @@
 use crate::error::Error;
 use crate::os;
 
-/// A private mapping with a guard page below, unmapped when dropped.
+/// A private mapping with a guard below (as large as a coroutine window's:
+/// C frames that skip a single page still land in it), unmapped when dropped.
 pub(crate) struct SchedulerStack {
-    /// Start of the mapping: the guard page.
+    /// Start of the mapping: the guard.
     pub(crate) guard: usize,
     /// Lowest usable address.
     pub(crate) bottom: usize,
@@ -14,18 +15,18 @@ pub(crate) struct SchedulerStack {
 }
 
 impl SchedulerStack {
-    /// Maps a stack of `bytes` (rounded up to pages) with a guard page.
+    /// Maps a stack of `bytes` (rounded up to pages) with a guard below.
     pub(crate) fn allocate(bytes: usize) -> Result<SchedulerStack, Error> {
-        let page = os::page_size();
+        let guard_len = os::guard_size();
         let len = os::round_to_page(bytes);
         let failed = |e| os::os_error("allocating the scheduler stack", e);
-        let guard = os::reserve(page.saturating_add(len)).map_err(failed)?;
+        let guard = os::reserve(guard_len.saturating_add(len)).map_err(failed)?;
         let stack = SchedulerStack {
             guard,
-            bottom: guard + page,
-            top: guard + page + len,
+            bottom: guard + guard_len,
+            top: guard + guard_len + len,
         };
-        // SAFETY: the range above the guard page was just reserved by us;
+        // SAFETY: the range above the guard was just reserved by us;
         // on failure `stack` is dropped, which unmaps the reservation.
         unsafe { os::protect(stack.bottom, len, true) }.map_err(failed)?;
         Ok(stack)
@@ -40,7 +41,7 @@ impl Drop for SchedulerStack {
     }
 }
 
-// SAFETY: a mapped, writable range with a guard page below `bottom`, far
+// SAFETY: a mapped, writable range with a guard below `bottom`, far
 // larger than MIN_STACK_SIZE, unmapped only when the owner drops it, after
 // `on_stack` has returned.
 unsafe impl corosensei::stack::Stack for &SchedulerStack {
