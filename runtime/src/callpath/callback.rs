@@ -82,24 +82,28 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     };
     let call_sp = stack.call_sp.get();
     let newest = stack.newest();
-    let (sp, relocated) = if newest.contains(call_sp)
+    let sp = if newest.contains(call_sp)
         && call_sp - newest.bottom >= need.saturating_add(SWITCH_SLACK)
     {
         // The common case: the newest window has the room right below the
         // trampoline's frames.
-        (call_sp & !(arch::STACK_ALIGN - 1), false)
+        call_sp & !(arch::STACK_ALIGN - 1)
     } else {
-        match catch_unwind(AssertUnwindSafe(|| make_room(stack, call_sp, need))) {
-            Ok(room) => room,
+        let room = catch_unwind(AssertUnwindSafe(|| {
+            let (sp, relocated) = make_room(stack, call_sp, need);
+            if relocated && ctx.strict.get() {
+                stack.protect_older();
+            }
+            sp
+        }));
+        match room {
+            Ok(sp) => sp,
             Err(payload) => {
                 stash_panic(name, true, payload);
                 return R::zeroed();
             }
         }
     };
-    if relocated && ctx.strict.get() {
-        stack.protect_older();
-    }
     // The shim of the enclosing call re-derives its frame by this top.
     stack.current_top.set(stack.newest().top);
     let saved_sched_sp = ctx.sched_sp.get();

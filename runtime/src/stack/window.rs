@@ -89,11 +89,26 @@ impl Window {
         let writable = seq == 0;
         // SAFETY: the window is a mapping this module made and still owns.
         let result = unsafe { os::protect(self.bottom, self.len(), writable) };
-        if let Err(err) = result {
-            // Strict mode cannot keep its promise; say so rather than run on.
-            panic!("coffi strict mode: mprotect of a stack window failed: {err}");
+        match result {
+            Ok(()) => self.protected = seq,
+            // Protecting: strict mode cannot keep its promise; the callback
+            // that moved the stack fails with the reason (often the
+            // mapping limit: a protection splits the window's mapping).
+            Err(err) if !writable => panic!(
+                "{}",
+                os::os_error(
+                    "coffi strict mode: write-protecting an old stack window",
+                    err
+                )
+            ),
+            // Lifting: the frames in the window cannot run read-only.
+            Err(err) => {
+                eprintln!(
+                    "coffi strict mode: making an old stack window writable again failed: {err}; aborting"
+                );
+                std::process::abort();
+            }
         }
-        self.protected = seq;
     }
 
     /// Unmaps the window and its guard.
