@@ -40,9 +40,12 @@ pub(crate) struct CoroutineStack {
     pub(crate) slot: usize,
     /// Largest window allowed (`Builder::max_stack`).
     pub(crate) limit: usize,
-    /// Oldest first. Only this module touches the vector, never while a
-    /// reference into it is alive; the fault handler reads it on the thread
-    /// that faulted, which is never inside these methods.
+    /// Oldest first. Only this module touches the vector, and each access
+    /// borrows it for one statement, so no two borrows overlap in ordinary
+    /// code. The fault handler reads it too, on the faulting thread: should a
+    /// fault interrupt a `push` here (a relocation that itself overflows the
+    /// scheduler stack), the handler may see a stale length or buffer; it
+    /// only formats a message and aborts.
     windows: UnsafeCell<Vec<Window>>,
     /// Top of the window where new frames of this coroutine run now:
     /// what `coffi_topofstack()` returns.
