@@ -57,7 +57,7 @@ struct HookCall<'a, 'b> {
     info: &'a PanicHookInfo<'b>,
 }
 
-unsafe extern "C" fn run_hook(arg: *mut u8, _caller_sp: usize) {
+unsafe extern "C" fn run_hook(arg: *mut u8, _arg2: *const usize, _caller_sp: usize) {
     // SAFETY: `arg` is the `HookCall` in the hook's frame, alive until we return.
     let call = unsafe { &*arg.cast::<HookCall<'_, '_>>() };
     (call.hook)(call.info);

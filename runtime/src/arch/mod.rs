@@ -1,4 +1,4 @@
-//! The two stack-switching primitives coffi needs, one module per architecture
+//! The stack switch coffi needs, one module per architecture
 //! (like corosensei's `arch/`).
 //!
 //! One switch runs a function on another stack and comes back, like Go's
@@ -20,16 +20,50 @@ pub(crate) use self::aarch64::*;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("coffi supports x86_64 and aarch64 Linux");
 
-/// A function run on another stack: `f(arg, sp_of_the_caller)`.
+/// A function run on another stack: `f(arg, arg2, caller_sp)`.
 ///
-/// The second argument is the exact stack pointer of the code that switched:
-/// everything below it on the old stack is free, everything at or above it is
-/// live.
-pub(crate) type OnStackFn = unsafe extern "C" fn(arg: *mut u8, caller_sp: usize);
+/// `arg2` is null (a generated shim gets its stack-top pointer there,
+/// through [`call_shim_on_stack`]). `caller_sp` is the exact stack pointer of the code
+/// that switched: everything below it on the old stack is free, everything
+/// at or above it is live. A shim, declared with two parameters, ignores it.
+pub(crate) type OnStackFn =
+    unsafe extern "C" fn(arg: *mut u8, arg2: *const usize, caller_sp: usize);
 
-/// A function run on another stack with a second argument of its own:
-/// a generated shim `f(frame, top)`.
-pub(crate) type TwoArgFn = unsafe extern "C" fn(arg: *mut core::ffi::c_void, arg2: *const usize);
+/// Calls `f(arg, null, caller_sp)` with the stack pointer set to `new_sp`,
+/// then restores the stack pointer.
+///
+/// # Safety
+///
+/// `new_sp` must be 16-byte aligned, the top of writable memory with room for
+/// everything `f` does, not overlapping live data. `f` must not unwind.
+#[inline(always)]
+pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
+    debug_assert_eq!(new_sp % STACK_ALIGN, 0);
+    // SAFETY: forwarded from the caller; the switch preserves every
+    // callee-saved register and the caller's stack pointer, and calls `f`
+    // with the three arguments of its type.
+    unsafe { switch_call(arg, new_sp, f as *const (), core::ptr::null()) }
+}
+
+/// Calls the shim `shim(frame, top)` with the stack pointer set to `new_sp`,
+/// then restores the stack pointer. (The switch also passes a third
+/// argument, which the two-parameter C function ignores.)
+///
+/// # Safety
+///
+/// As [`call_on_stack`]; `frame` and `top` must be what `shim` expects.
+#[inline(always)]
+pub(crate) unsafe fn call_shim_on_stack(
+    frame: *mut core::ffi::c_void,
+    new_sp: usize,
+    shim: unsafe extern "C" fn(*mut core::ffi::c_void, *const usize),
+    top: *const usize,
+) {
+    debug_assert_eq!(new_sp % STACK_ALIGN, 0);
+    // SAFETY: as in `call_on_stack`; the call is made by the assembly with
+    // the C ABI, where a callee ignores arguments it does not declare.
+    unsafe { switch_call(frame.cast(), new_sp, shim as *const (), top) }
+}
 
 /// Alignment of the stack pointer at a call, on both supported ABIs.
 pub(crate) const STACK_ALIGN: usize = 16;

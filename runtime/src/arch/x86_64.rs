@@ -1,6 +1,5 @@
 //! x86_64 System V.
 
-use super::{OnStackFn, TwoArgFn};
 use core::arch::asm;
 
 /// Current stack pointer.
@@ -12,10 +11,10 @@ pub(crate) fn stack_pointer() -> usize {
     sp
 }
 
-// The switch: `coffi_0_1_switch_call(arg, new_sp, f)` saves the caller's
-// stack pointer in rbp (callee-saved), moves to `new_sp`, calls
-// `f(arg, caller_sp)` and comes back. Its CFI defines the caller's frame by
-// rbp, so debuggers and backtraces walk from `f` back across the switch.
+// The switch: `coffi_0_1_switch_call(arg, new_sp, f, arg2)` saves the
+// caller's stack pointer in rbp (callee-saved), moves to `new_sp`, calls
+// `f(arg, arg2, caller_sp)` and comes back. Its CFI defines the caller's
+// frame by rbp, so debuggers and backtraces walk from `f` back across it.
 core::arch::global_asm!(
     ".pushsection .text.coffi_0_1_switch_call,\"ax\",@progbits",
     ".p2align 4",
@@ -30,9 +29,9 @@ core::arch::global_asm!(
     "mov rbp, rsp",
     ".cfi_def_cfa_register rbp",
     "mov rax, rdx",
-    "mov rdx, rsi",
-    "mov rsi, rsp",
-    "mov rsp, rdx",
+    "mov rdx, rsp",
+    "mov rsp, rsi",
+    "mov rsi, rcx",
     "call rax",
     "mov rsp, rbp",
     "pop rbp",
@@ -43,68 +42,10 @@ core::arch::global_asm!(
     ".popsection",
 );
 
-// `coffi_0_1_switch_call2(arg, new_sp, f, arg2)`: the same switch, calling
-// `f(arg, arg2)` (a shim with its stack-top pointer).
-core::arch::global_asm!(
-    ".pushsection .text.coffi_0_1_switch_call2,\"ax\",@progbits",
-    ".p2align 4",
-    ".globl coffi_0_1_switch_call2",
-    ".hidden coffi_0_1_switch_call2",
-    ".type coffi_0_1_switch_call2, @function",
-    "coffi_0_1_switch_call2:",
-    ".cfi_startproc",
-    "push rbp",
-    ".cfi_def_cfa_offset 16",
-    ".cfi_offset rbp, -16",
-    "mov rbp, rsp",
-    ".cfi_def_cfa_register rbp",
-    "mov rax, rdx",
-    "mov rsp, rsi",
-    "mov rsi, rcx",
-    "call rax",
-    "mov rsp, rbp",
-    "pop rbp",
-    ".cfi_def_cfa rsp, 8",
-    "ret",
-    ".cfi_endproc",
-    ".size coffi_0_1_switch_call2, . - coffi_0_1_switch_call2",
-    ".popsection",
-);
-
 unsafe extern "C" {
+    /// See the assembly above.
     #[link_name = "coffi_0_1_switch_call"]
-    fn switch_call(arg: *mut u8, new_sp: usize, f: OnStackFn);
-    #[link_name = "coffi_0_1_switch_call2"]
-    fn switch_call2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize);
-}
-
-/// Calls `f(arg, caller_sp)` with the stack pointer set to `new_sp`, then
-/// restores the stack pointer.
-///
-/// # Safety
-///
-/// `new_sp` must be 16-byte aligned, the top of writable memory with room for
-/// everything `f` does, not overlapping live data. `f` must not unwind.
-#[inline(always)]
-pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
-    debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
-    // SAFETY: forwarded from the caller; `switch_call` preserves every
-    // callee-saved register and the caller's stack pointer.
-    unsafe { switch_call(arg, new_sp, f) }
-}
-
-/// Calls `f(arg, arg2)` with the stack pointer set to `new_sp`, then
-/// restores the stack pointer.
-///
-/// # Safety
-///
-/// As [`call_on_stack`].
-#[inline(always)]
-pub(crate) unsafe fn call_on_stack2(arg: *mut u8, new_sp: usize, f: TwoArgFn, arg2: *const usize) {
-    debug_assert_eq!(new_sp % super::STACK_ALIGN, 0);
-    // SAFETY: forwarded from the caller; `switch_call2` preserves every
-    // callee-saved register and the caller's stack pointer.
-    unsafe { switch_call2(arg, new_sp, f, arg2) }
+    pub(super) fn switch_call(arg: *mut u8, new_sp: usize, f: *const (), arg2: *const usize);
 }
 
 /// The stack pointer of the code a signal interrupted.

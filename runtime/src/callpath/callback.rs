@@ -129,7 +129,11 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
 }
 
 /// Runs on the coroutine's window.
-unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(arg: *mut u8, caller_sp: usize) {
+unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(
+    arg: *mut u8,
+    _arg2: *const usize,
+    caller_sp: usize,
+) {
     // SAFETY: `arg` is the `CallbackCall` in `callback_on_coroutine`'s frame
     // on the scheduler stack, alive and unaliased until we return.
     let call = unsafe { &mut *arg.cast::<CallbackCall<F, R>>() };

@@ -72,12 +72,7 @@ unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_voi
     // scheduler stack, which has room down to its guard page; the shim is C
     // and does not unwind.
     unsafe {
-        arch::call_on_stack2(
-            frame.cast(),
-            ctx.sched_sp.get(),
-            shim,
-            stack.current_top.as_ptr(),
-        )
+        arch::call_shim_on_stack(frame, ctx.sched_sp.get(), shim, stack.current_top.as_ptr())
     };
     ctx.mode.set(Mode::Coroutine);
     // Back in the trampoline's window: later shims measure from its top.
@@ -129,7 +124,7 @@ unsafe fn call_on_scheduler_stack_strict(
 }
 
 /// Runs on the scheduler stack.
-unsafe extern "C" fn run_shim(arg: *mut u8, caller_sp: usize) {
+unsafe extern "C" fn run_shim(arg: *mut u8, _arg2: *const usize, caller_sp: usize) {
     // SAFETY: `arg` is the `ForeignCall` of `call_on_scheduler_stack`, alive
     // until we return. It is only read: strict mode may have made its window
     // read-only by the time the shim returns.

@@ -118,7 +118,7 @@ struct RoomCall<'a> {
 }
 
 /// Runs on the scheduler stack: makes the room `grow_and_run` asks for.
-unsafe extern "C" fn run_room(arg: *mut u8, _caller_sp: usize) {
+unsafe extern "C" fn run_room(arg: *mut u8, _arg2: *const usize, _caller_sp: usize) {
     // SAFETY: `arg` is the `RoomCall` in `grow_and_run`'s frame, alive and
     // unaliased until we return (and writable: maybe_grow never protects).
     let call = unsafe { &mut *arg.cast::<RoomCall<'_>>() };
@@ -132,7 +132,11 @@ unsafe extern "C" fn run_room(arg: *mut u8, _caller_sp: usize) {
 }
 
 /// Runs in the larger window.
-unsafe extern "C" fn run_grown<F: FnOnce() -> R, R>(arg: *mut u8, _caller_sp: usize) {
+unsafe extern "C" fn run_grown<F: FnOnce() -> R, R>(
+    arg: *mut u8,
+    _arg2: *const usize,
+    _caller_sp: usize,
+) {
     // SAFETY: `arg` is the `GrowCall` in `grow_and_run`'s frame, reachable
     // (and writable: maybe_grow never protects) at its old address.
     let call = unsafe { &mut *arg.cast::<GrowCall<F, R>>() };
