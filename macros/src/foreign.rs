@@ -172,7 +172,7 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
                 // `coffi_build::bridge` call a link error naming it.
                 ::core::hint::black_box(&raw const #marker);
                 #table_check
-                ::coffi::__private::call_foreign(#shim, (&raw mut #local).cast());
+                ::coffi::__private::call_foreign(#shim, &raw mut #local);
                 #result
             }
         }

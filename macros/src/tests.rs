@@ -61,7 +61,7 @@ fn add_follows_the_contract() {
         &shim,
         &marker,
         "fn __coffi_shim (frame : * mut :: core :: ffi :: c_void , top : * const usize) ;",
-        ":: coffi :: __private :: call_foreign (__coffi_shim , (& raw mut __frame) . cast ()) ;",
+        ":: coffi :: __private :: call_foreign (__coffi_shim , & raw mut __frame) ;",
         "__frame . r . assume_init ()",
     ] {
         assert!(

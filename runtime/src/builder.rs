@@ -1,10 +1,11 @@
 //! Starting a runtime: [`Builder`] and [`run`].
 
-use crate::context::{Mode, ctx};
+use crate::context::ctx;
 use crate::error::{Error, ErrorKind};
 use crate::fault;
 use crate::os;
-use crate::scheduler::{Runtime, schedule, spawn_on};
+use crate::scheduler::{Runtime, schedule};
+use crate::spawn::spawn_on;
 use crate::stack::{SchedulerStack, StackPool};
 use std::panic::resume_unwind;
 
@@ -178,7 +179,7 @@ impl Builder {
             ));
         }
         let ctx = ctx();
-        if !ctx.runtime.get().is_null() {
+        if Runtime::is_active() {
             return Err(Error::new(
                 ErrorKind::Nested,
                 "coffi: coffi::run called inside a running coffi::run on the same thread; \
@@ -191,12 +192,11 @@ impl Builder {
         let sched = SchedulerStack::allocate(self.scheduler_stack)?;
         let pool = StackPool::new(initial, max)?;
         let runtime = Runtime::new(pool);
-        ctx.reset_stats();
-        ctx.max_window.set(initial);
+        ctx.stats.reset(initial);
         ctx.strict.set(self.strict);
         ctx.sched_guard.set((sched.guard, sched.bottom));
-        ctx.runtime.set(&runtime);
-        let _active = ActiveRuntime;
+        let _entered = runtime.enter();
+        let _guard_bounds = SchedulerGuardBounds;
 
         let main = spawn_on(&runtime, f)?;
         // Drive every coroutine to completion on the scheduler stack. Panics
@@ -210,16 +210,13 @@ impl Builder {
     }
 }
 
-/// Clears the thread's runtime state when `run` ends, also by a panic.
-struct ActiveRuntime;
+/// Forgets the scheduler stack's guard bounds when `run` ends, also by a
+/// panic.
+struct SchedulerGuardBounds;
 
-impl Drop for ActiveRuntime {
+impl Drop for SchedulerGuardBounds {
     fn drop(&mut self) {
-        let ctx = ctx();
-        ctx.runtime.set(std::ptr::null());
-        ctx.current.set(std::ptr::null());
-        ctx.mode.set(Mode::Plain);
-        ctx.sched_guard.set((0, 0));
+        ctx().sched_guard.set((0, 0));
     }
 }
 

@@ -1,11 +1,12 @@
 //! Per-thread state of the call paths: where the thread is executing, the
-//! cursors of live frames on both stacks, and the counters of [`Stats`].
+//! cursors of live frames on both stacks, and the counters of
+//! [`Stats`](crate::Stats).
 //!
 //! Every field is a `Cell` of a plain value, so the thread-local has no
 //! destructor and is reached with one TLS-relative access.
 
-use crate::info::Stats;
 use crate::stack::CoroutineStack;
+use crate::stats::StatCells;
 use std::cell::Cell;
 use std::ptr;
 
@@ -35,14 +36,9 @@ pub(crate) struct ThreadCtx {
     pub(crate) callback_depth: Cell<usize>,
     /// A callback panicked; the payload waits in `PENDING_PANIC`.
     pub(crate) panic_pending: Cell<bool>,
-    /// The runtime running on this thread (null outside `run`).
-    pub(crate) runtime: Cell<*const crate::scheduler::Runtime>,
+    /// Strict mode is on for this thread's runtime.
     pub(crate) strict: Cell<bool>,
-    pub(crate) spawned: Cell<u64>,
-    pub(crate) foreign_calls: Cell<u64>,
-    pub(crate) callbacks: Cell<u64>,
-    pub(crate) relocations: Cell<u64>,
-    pub(crate) max_window: Cell<usize>,
+    pub(crate) stats: StatCells,
 }
 
 thread_local! {
@@ -55,13 +51,8 @@ thread_local! {
             plain_depth: Cell::new(0),
             callback_depth: Cell::new(0),
             panic_pending: Cell::new(false),
-            runtime: Cell::new(ptr::null()),
             strict: Cell::new(false),
-            spawned: Cell::new(0),
-            foreign_calls: Cell::new(0),
-            callbacks: Cell::new(0),
-            relocations: Cell::new(0),
-            max_window: Cell::new(0),
+            stats: StatCells::new(),
         }
     };
 }
@@ -85,35 +76,4 @@ impl ThreadCtx {
         // outlives the coroutine's run slice, and cleared when it stops.
         unsafe { stack.as_ref() }
     }
-
-    pub(crate) fn stats(&self) -> Stats {
-        Stats {
-            spawned: self.spawned.get(),
-            foreign_calls: self.foreign_calls.get(),
-            callbacks: self.callbacks.get(),
-            relocations: self.relocations.get(),
-            max_window: self.max_window.get(),
-        }
-    }
-
-    pub(crate) fn reset_stats(&self) {
-        self.spawned.set(0);
-        self.foreign_calls.set(0);
-        self.callbacks.set(0);
-        self.relocations.set(0);
-        self.max_window.set(0);
-    }
-}
-
-/// Counts a relocation to a window of `len` bytes.
-pub(crate) fn note_relocation(len: usize) {
-    let ctx = ctx();
-    ctx.relocations.set(ctx.relocations.get() + 1);
-    ctx.max_window.set(ctx.max_window.get().max(len));
-}
-
-/// Bumps a counter.
-#[inline(always)]
-pub(crate) fn bump(counter: &Cell<u64>) {
-    counter.set(counter.get() + 1);
 }

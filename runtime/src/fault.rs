@@ -7,6 +7,7 @@
 
 use crate::context::{Mode, ThreadCtx, ctx};
 use crate::os;
+use crate::stack::strict::find_protected;
 use core::fmt::Write;
 use std::cell::Cell;
 use std::mem::MaybeUninit;
@@ -169,30 +170,30 @@ const OVERFLOW_REACH: usize = 8 << 20;
 /// Writes the message for a fault at `addr`, with the stack pointer at `sp`,
 /// if it is coffi's.
 fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
+    // A write into a frame alias strict mode protected, by any thread: a
+    // stale pointer.
+    if let Some(range) = find_protected(addr) {
+        let (bottom, top) = range.window;
+        let (new_bottom, new_top) = range.newest;
+        let delta = new_top as isize - top as isize;
+        let _ = write!(
+            msg,
+            "\ncoffi strict mode: write to {addr:#x} in old window {index} [{bottom:#x}, {top:#x}) \
+             of a coroutine stack that moved by {delta:+} bytes to [{new_bottom:#x}, \
+             {new_top:#x}) during a foreign call: the write hit the old alias of the call's \
+             frame [{start:#x}, {end:#x}). A shim wrote its result through a pointer taken \
+             before the stack moved instead of re-deriving it by the stack-top delta; \
+             aborting.\n",
+            index = range.window_index,
+            start = range.start,
+            end = range.end,
+        );
+        return true;
+    }
     let ctx = ctx();
     let Some(stack) = ctx.stack() else {
         return describe_scheduler_overflow(ctx, addr, msg);
     };
-    // A write into a window strict mode protected: a stale pointer.
-    let newest = stack.newest();
-    if let Some((index, window)) = stack
-        .windows()
-        .enumerate()
-        .find(|(_, w)| w.protected != 0 && w.contains(addr))
-    {
-        let delta = newest.top as isize - window.top as isize;
-        let _ = write!(
-            msg,
-            "\ncoffi strict mode: write to {addr:#x} in old window {index} [{:#x}, {:#x}) \
-             of a coroutine stack that moved by {delta:+} bytes to [{:#x}, {:#x}) during a \
-             foreign call. Something wrote through a pointer into the stack taken before \
-             it moved: a shim that did not re-derive its frame by the stack-top delta, or C \
-             or a callback writing to a coroutine local (user data, an out argument). \
-             Strict mode forbids such writes: keep that data on the heap; aborting.\n",
-            window.bottom, window.top, newest.bottom, newest.top,
-        );
-        return true;
-    }
     if describe_scheduler_overflow(ctx, addr, msg) {
         return true;
     }

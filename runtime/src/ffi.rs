@@ -5,10 +5,12 @@ use crate::context::ctx;
 /// The top of the window the current coroutine's new frames run in, or 0
 /// when no coroutine runs on this thread.
 ///
-/// Generated shims read it before and after calling C and move their frame
-/// pointer by the difference: when a callback relocated the coroutine's
-/// stack meanwhile, the frame is then written through the new window.
-/// Declared for C in the generated `coffi.h` as
+/// Generated shims read the same value through the `top` pointer the runtime
+/// passes them (see the shim contract in `shim_abi.rs`), before and after
+/// calling C, and move their frame pointer by the difference: when a
+/// callback relocated the coroutine's stack meanwhile, the frame is then
+/// written through the new window. C code of its own may call this to do
+/// the same. Declared for C in the generated `coffi.h` as
 /// `uintptr_t coffi_topofstack(void);`.
 ///
 /// ```

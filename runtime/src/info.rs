@@ -1,6 +1,7 @@
-//! What the runtime tells about itself: [`StackInfo`] and [`Stats`].
+//! What the runtime tells about itself: [`stack_info`] and [`stats`].
 
-use crate::context::ctx;
+use crate::context::{Mode, ctx};
+use crate::stats::Stats;
 
 /// The current coroutine's stack, as [`stack_info`] sees it.
 ///
@@ -26,30 +27,6 @@ pub struct StackInfo {
     pub relocations: u64,
 }
 
-/// Counters of this thread's runtime (the current or the last `run`).
-///
-/// ```
-/// coffi::run(|| {
-///     coffi::spawn(|| ()).join().unwrap();
-/// });
-/// assert_eq!(coffi::stats().spawned, 2); // the main coroutine and one more
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Coroutines spawned, the main one included.
-    pub spawned: u64,
-    /// `#[foreign_call]` calls made on this thread (since the last `run` began).
-    pub foreign_calls: u64,
-    /// `#[export_callback]` bodies run on this thread (since the last `run` began).
-    pub callbacks: u64,
-    /// Stack relocations: moves to a larger window (newly mapped, or one a
-    /// pooled stack kept from an earlier coroutine).
-    pub relocations: u64,
-    /// Largest window any coroutine has had, in bytes: the first window's
-    /// size until a stack moves (0 before the first `run` on this thread).
-    pub max_window: usize,
-}
-
 /// The current coroutine's stack, or `None` outside a coroutine.
 ///
 /// Inside a callback or a [`maybe_grow`](crate::maybe_grow) closure that moved
@@ -61,7 +38,7 @@ pub struct Stats {
 /// ```
 pub fn stack_info() -> Option<StackInfo> {
     let ctx = ctx();
-    if ctx.mode.get() != crate::context::Mode::Coroutine {
+    if ctx.mode.get() != Mode::Coroutine {
         return None;
     }
     let stack = ctx.stack()?;
@@ -88,5 +65,5 @@ pub fn stack_info() -> Option<StackInfo> {
 /// assert_eq!(before.max_window, 0);
 /// ```
 pub fn stats() -> Stats {
-    ctx().stats()
+    ctx().stats.snapshot()
 }

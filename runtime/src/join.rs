@@ -1,16 +1,35 @@
 //! Waiting for a coroutine: [`JoinHandle`].
 
-use crate::scheduler::{Suspend, WaiterSlot, suspend};
+use crate::scheduler::{ParkSlot, Suspend, suspend, wake};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::thread;
 
 /// The result slot shared by a coroutine and its [`JoinHandle`].
 pub(crate) struct JoinState<T> {
-    pub(crate) result: RefCell<Option<thread::Result<T>>>,
-    pub(crate) finished: Cell<bool>,
-    /// The coroutine waiting in `join`, if any.
-    pub(crate) waiter: WaiterSlot,
+    result: RefCell<Option<thread::Result<T>>>,
+    finished: Cell<bool>,
+    /// The key of the coroutine parked in `join`, if any.
+    waiter: ParkSlot,
+}
+
+impl<T> JoinState<T> {
+    pub(crate) fn new() -> Self {
+        JoinState {
+            result: RefCell::new(None),
+            finished: Cell::new(false),
+            waiter: Cell::new(None),
+        }
+    }
+
+    /// Stores the coroutine's result and wakes the coroutine joining it.
+    pub(crate) fn finish(&self, result: thread::Result<T>) {
+        *self.result.borrow_mut() = Some(result);
+        self.finished.set(true);
+        if let Some(waiter) = self.waiter.take() {
+            wake(waiter);
+        }
+    }
 }
 
 /// An owned permission to wait for a coroutine and take its result.
@@ -47,7 +66,7 @@ impl<T> JoinHandle<T> {
             if self.state.finished.get() {
                 panic!("coffi: JoinHandle::join: the result was already taken");
             }
-            suspend(Suspend::Join(&self.state.waiter), "JoinHandle::join");
+            suspend(Suspend::Park(&self.state.waiter), "JoinHandle::join");
         }
     }
 

@@ -59,7 +59,10 @@ mod join;
 mod os;
 mod panic_hook;
 mod scheduler;
+mod shim_abi;
+mod spawn;
 mod stack;
+mod stats;
 
 #[doc(hidden)]
 pub mod __private;
@@ -71,6 +74,8 @@ pub use callpath::maybe_grow;
 pub use coffi_macros::{export_callback, foreign_call};
 pub use error::{Error, ErrorKind};
 pub use ffi::{Errno, coffi_topofstack};
-pub use info::{StackInfo, Stats, stack_info, stats};
+pub use info::{StackInfo, stack_info, stats};
 pub use join::JoinHandle;
-pub use scheduler::{spawn, try_spawn, yield_now};
+pub use scheduler::yield_now;
+pub use spawn::{spawn, try_spawn};
+pub use stats::Stats;

@@ -41,7 +41,7 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                          vm.max_map_count is {max}; each live coroutine needs {per} and {per} \
                          more per relocation. Raise it with `sysctl -w vm.max_map_count={}`",
                         max.saturating_mul(4),
-                        per = match crate::stack::mappings_per_window() {
+                        per = match guard_regions::mappings_per_window() {
                             1 => "1 mapping",
                             _ => "2 mappings (window + guard)",
                         },
@@ -247,4 +247,35 @@ pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
             len,
         )
     };
+}
+
+/// Whether guard pages can be guard regions inside the window's mapping.
+pub(crate) mod guard_regions {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+    static CHECKED_ENV: std::sync::Once = std::sync::Once::new();
+
+    /// Set to `mapping` to use a separate guard mapping even where guard
+    /// regions work (to test that path, or to compare).
+    pub(crate) const ENV: &str = "COFFI_GUARD_PAGES";
+
+    /// True until the kernel refused a guard region once (or `ENV` says no).
+    pub(crate) fn supported() -> bool {
+        CHECKED_ENV.call_once(|| {
+            if std::env::var(ENV).as_deref() == Ok("mapping") {
+                unsupported();
+            }
+        });
+        !UNSUPPORTED.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn unsupported() {
+        UNSUPPORTED.store(true, Ordering::Relaxed);
+    }
+
+    /// Mappings a coroutine's window costs.
+    pub(crate) fn mappings_per_window() -> usize {
+        if supported() { 1 } else { 2 }
+    }
 }

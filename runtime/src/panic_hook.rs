@@ -7,10 +7,7 @@
 
 use crate::arch;
 use crate::context::{Mode, ctx};
-use std::panic::PanicHookInfo;
 use std::sync::Once;
-
-type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
 
 static WRAP: Once = Once::new();
 
@@ -25,10 +22,6 @@ pub(crate) fn install() {
         std::panic::set_hook(Box::new(move |info| {
             let ctx = ctx();
             if ctx.mode.get() == Mode::Coroutine && ctx.sched_sp.get() != 0 {
-                let mut call = HookCall {
-                    hook: &previous,
-                    info,
-                };
                 // On the scheduler stack the hook is not on a coroutine: a
                 // foreign call it makes runs in place, below its frames, and
                 // it cannot suspend.
@@ -37,12 +30,9 @@ pub(crate) fn install() {
                 // SAFETY: in coroutine mode the scheduler stack is free below
                 // `sched_sp` (its live frames are above it) and has room down
                 // to its guard; while the hook runs there the thread is in
-                // plain mode, so nothing else starts at `sched_sp`. `run_hook`
-                // does not unwind (a panicking hook aborts, as a double panic
-                // would).
-                unsafe {
-                    arch::call_on_stack((&raw mut call).cast(), ctx.sched_sp.get(), run_hook)
-                };
+                // plain mode, so nothing else starts at `sched_sp`. A
+                // panicking hook aborts, as a double panic would.
+                unsafe { arch::on_stack(ctx.sched_sp.get(), |_| previous(info)) };
                 ctx.mode.set(Mode::Coroutine);
                 ctx.current.set(current);
             } else {
@@ -50,15 +40,4 @@ pub(crate) fn install() {
             }
         }));
     });
-}
-
-struct HookCall<'a, 'b> {
-    hook: &'a Hook,
-    info: &'a PanicHookInfo<'b>,
-}
-
-unsafe extern "C" fn run_hook(arg: *mut u8, _arg2: *const usize, _caller_sp: usize) {
-    // SAFETY: `arg` is the `HookCall` in the hook's frame, alive until we return.
-    let call = unsafe { &*arg.cast::<HookCall<'_, '_>>() };
-    (call.hook)(call.info);
 }

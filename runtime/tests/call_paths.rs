@@ -114,7 +114,7 @@ fn c_code_runs_on_the_scheduler_stack_not_on_the_coroutine() {
         let info = coffi::stack_info().unwrap();
         let mut frame = 0usize;
         // SAFETY: `where_am_i` takes a usize frame; no callback, no move.
-        unsafe { coffi::__private::call_foreign(where_am_i, (&raw mut frame).cast()) };
+        unsafe { coffi::__private::call_foreign(where_am_i, &raw mut frame) };
         let on_coroutine = frame < info.top && frame >= info.top - info.limit;
         assert!(
             !on_coroutine,
@@ -148,7 +148,7 @@ fn a_panic_in_a_callback_resumes_in_the_coroutine_after_c_returns() {
         let failing = coffi::spawn(|| {
             let mut frame = IntFrame { r: 0 };
             // SAFETY: the shim takes an IntFrame.
-            unsafe { coffi::__private::call_foreign(shim_checks_zero, (&raw mut frame).cast()) };
+            unsafe { coffi::__private::call_foreign(shim_checks_zero, &raw mut frame) };
             unreachable!("the callback's panic resumes when the call returns")
         });
         let others: Vec<_> = (0..3)
@@ -172,7 +172,7 @@ fn the_c_side_sees_zero_from_a_panicking_callback_and_continues() {
             let mut frame = IntFrame { r: 0 };
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 // SAFETY: the shim takes an IntFrame.
-                unsafe { coffi::__private::call_foreign(shim_checks_zero, (&raw mut frame).cast()) }
+                unsafe { coffi::__private::call_foreign(shim_checks_zero, &raw mut frame) }
             }));
             assert!(result.is_err());
             frame.r

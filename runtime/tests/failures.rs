@@ -83,7 +83,7 @@ fn overflowing_the_scheduler_stack_in_c_reports_and_aborts() {
             .scheduler_stack(256 * 1024)
             .run(|| {
                 // SAFETY: the shim ignores its frame.
-                unsafe { coffi::__private::call_foreign(hungry_c, std::ptr::null_mut()) }
+                unsafe { coffi::__private::call_foreign(hungry_c, std::ptr::null_mut::<u8>()) }
             })
             .unwrap();
         return;

@@ -129,3 +129,22 @@ fn a_result_whose_drop_panics_does_not_stop_the_runtime() {
     });
     assert!(*finished.borrow());
 }
+
+#[test]
+fn closures_larger_than_a_kilobyte_start_as_coroutines() {
+    // The captures move onto the coroutine's stack when it starts: give it
+    // room for them.
+    let big = [7u8; 4096];
+    let total = coffi::Builder::new()
+        .initial_stack(64 * 1024)
+        .run(move || {
+            let more = [1u8; 2048];
+            let handles: Vec<_> = (0..100)
+                .map(|_| coffi::spawn(move || more.iter().map(|&b| u64::from(b)).sum::<u64>()))
+                .collect();
+            let spawned: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+            big.iter().map(|&b| u64::from(b)).sum::<u64>() + spawned
+        })
+        .unwrap();
+    assert_eq!(total, 7 * 4096 + 100 * 2048);
+}

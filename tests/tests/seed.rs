@@ -63,10 +63,10 @@ fn both_scenarios_repeat_on_many_coroutines() {
 }
 
 /// Runs a hand-written shim that skips the delta adjustment.
-fn call_unadjusted(shim: coffi::__private::Shim) -> i32 {
+fn call_unadjusted(shim: coffi::__private::ShimFn) -> i32 {
     let mut frame: i32 = -1;
     // SAFETY: the shims in c/unadjusted.c take a `struct { int r; }` frame.
-    unsafe { coffi::__private::call_foreign(shim, (&raw mut frame).cast()) };
+    unsafe { coffi::__private::call_foreign(shim, &raw mut frame) };
     frame
 }
 

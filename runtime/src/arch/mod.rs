@@ -20,48 +20,89 @@ pub(crate) use self::aarch64::*;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 compile_error!("coffi supports x86_64 and aarch64 Linux");
 
-/// A function run on another stack: `f(arg, arg2, caller_sp)`.
+/// The raw function the switch calls: `f(arg, arg2, caller_sp)`.
 ///
-/// `arg2` is null (a generated shim gets its stack-top pointer there,
-/// through [`call_shim_on_stack`]). `caller_sp` is the exact stack pointer of the code
-/// that switched: everything below it on the old stack is free, everything
-/// at or above it is live. A shim, declared with two parameters, ignores it.
-pub(crate) type OnStackFn =
-    unsafe extern "C" fn(arg: *mut u8, arg2: *const usize, caller_sp: usize);
+/// `caller_sp` is the exact stack pointer of the code that switched:
+/// everything below it on the old stack is free, everything at or above it
+/// is live. A generated shim, declared with two parameters (see
+/// [`ShimFn`](crate::shim_abi::ShimFn)), ignores it.
+type SwitchFn = unsafe extern "C" fn(arg: *mut u8, arg2: *const usize, caller_sp: usize);
 
-/// Calls `f(arg, null, caller_sp)` with the stack pointer set to `new_sp`,
-/// then restores the stack pointer.
+/// Runs `f(caller_sp)` with the stack pointer set to `new_sp` and returns
+/// what it returned; `caller_sp` is the stack pointer of the code that
+/// switched (everything below it on the old stack is free).
+///
+/// A panic escaping `f` aborts the process (no unwinding crosses the
+/// switch): callers that must survive one catch it inside `f`.
 ///
 /// # Safety
 ///
-/// `new_sp` must be 16-byte aligned, the top of writable memory with room for
-/// everything `f` does, not overlapping live data. `f` must not unwind.
+/// `new_sp` must be 16-byte aligned, the top of writable memory with room
+/// for everything `f` does, not overlapping live data.
 #[inline(always)]
-pub(crate) unsafe fn call_on_stack(arg: *mut u8, new_sp: usize, f: OnStackFn) {
+pub(crate) unsafe fn on_stack<R, F: FnOnce(usize) -> R>(new_sp: usize, f: F) -> R {
     debug_assert_eq!(new_sp % STACK_ALIGN, 0);
+    let mut call = OnStack::<F, R> {
+        f: Some(f),
+        result: None,
+    };
     // SAFETY: forwarded from the caller; the switch preserves every
-    // callee-saved register and the caller's stack pointer, and calls `f`
-    // with the three arguments of its type.
-    unsafe { switch_call(arg, new_sp, f as *const (), core::ptr::null()) }
+    // callee-saved register and the caller's stack pointer, and calls
+    // `run_on_stack` with the three arguments of its type; `call` lives in
+    // this frame until the switch returns.
+    unsafe {
+        switch_call(
+            (&raw mut call).cast(),
+            new_sp,
+            run_on_stack::<F, R> as SwitchFn as *const (),
+            core::ptr::null(),
+        )
+    };
+    match call.result {
+        Some(result) => result,
+        None => unreachable!("the function run on another stack did not return"),
+    }
+}
+
+/// What [`on_stack`] hands to the function it runs on the other stack.
+struct OnStack<F, R> {
+    f: Option<F>,
+    result: Option<R>,
+}
+
+/// Runs on the other stack. `extern "C"`: a panic of `f` aborts here.
+unsafe extern "C" fn run_on_stack<F: FnOnce(usize) -> R, R>(
+    arg: *mut u8,
+    _arg2: *const usize,
+    caller_sp: usize,
+) {
+    // SAFETY: `arg` is the `OnStack` in `on_stack`'s frame, alive and not
+    // otherwise accessed until the switch returns.
+    let call = unsafe { &mut *arg.cast::<OnStack<F, R>>() };
+    if let Some(f) = call.f.take() {
+        call.result = Some(f(caller_sp));
+    }
 }
 
 /// Calls the shim `shim(frame, top)` with the stack pointer set to `new_sp`,
-/// then restores the stack pointer. (The switch also passes a third
-/// argument, which the two-parameter C function ignores.)
+/// then restores the stack pointer. The raw switch, without [`on_stack`]'s
+/// closure: this is the foreign-call fast path. (The switch also passes a
+/// third argument, which the two-parameter C function ignores.)
 ///
 /// # Safety
 ///
-/// As [`call_on_stack`]; `frame` and `top` must be what `shim` expects.
+/// As [`on_stack`]; `frame` and `top` must be what `shim` expects, and the
+/// shim (C) does not unwind.
 #[inline(always)]
 pub(crate) unsafe fn call_shim_on_stack(
     frame: *mut core::ffi::c_void,
     new_sp: usize,
-    shim: unsafe extern "C" fn(*mut core::ffi::c_void, *const usize),
+    shim: crate::shim_abi::ShimFn,
     top: *const usize,
 ) {
     debug_assert_eq!(new_sp % STACK_ALIGN, 0);
-    // SAFETY: as in `call_on_stack`; the call is made by the assembly with
-    // the C ABI, where a callee ignores arguments it does not declare.
+    // SAFETY: as in `on_stack`; the call is made by the assembly with the C
+    // ABI, where a callee ignores arguments it does not declare.
     unsafe { switch_call(frame.cast(), new_sp, shim as *const (), top) }
 }
 
@@ -72,20 +113,20 @@ pub(crate) const STACK_ALIGN: usize = 16;
 /// moving by an offset: room for the switch's own frame and the call.
 const OFFSET_MARGIN: usize = 64;
 
-/// Calls `f(arg, caller_sp)` with the stack pointer moved by `offset` bytes
-/// (the delta between two windows aliasing the same stack), then restores it.
+/// Runs `f` with the stack pointer moved by `offset` bytes (the delta between
+/// two windows aliasing the same stack) and returns what it returned.
 ///
 /// # Safety
 ///
 /// `offset` must be a multiple of 16, and the stack pointer moved by it the
 /// same depth in a writable alias of the current stack, with room for `f`
-/// below. `f` must not unwind.
+/// below. As with [`on_stack`], a panic escaping `f` aborts.
 #[inline(always)]
-pub(crate) unsafe fn call_with_stack_offset(arg: *mut u8, offset: isize, f: OnStackFn) {
+pub(crate) unsafe fn with_stack_offset<R>(offset: isize, f: impl FnOnce() -> R) -> R {
     let here = stack_pointer();
     // Below the alias of this frame and of the switch's own frame.
     let new_sp = (here.wrapping_add_signed(offset) - OFFSET_MARGIN) & !(STACK_ALIGN - 1);
     // SAFETY: forwarded from the caller; everything below `here` is free in
     // every alias, and `new_sp` is below the alias of `here`.
-    unsafe { call_on_stack(arg, new_sp, f) }
+    unsafe { on_stack(new_sp, |_| f()) }
 }

@@ -2,9 +2,10 @@
 
 use super::stash_panic;
 use crate::arch;
-use crate::context::{Mode, ThreadCtx, bump, ctx};
+use crate::context::{Mode, ThreadCtx, ctx};
 use crate::scheduler::runtime;
-use crate::stack::{CoroutineStack, SWITCH_SLACK};
+use crate::stack::{CoroutineStack, SWITCH_SLACK, strict};
+use crate::stats::bump;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A zero value C gets from a callback that panicked.
@@ -38,7 +39,7 @@ pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
     body: F,
 ) -> R {
     let ctx = ctx();
-    bump(&ctx.callbacks);
+    bump(&ctx.stats.callbacks);
     match ctx.mode.get() {
         // SAFETY: mode `Foreign` means we are in C called by a coroutine's
         // foreign call, on the scheduler stack.
@@ -53,19 +54,21 @@ pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
 }
 
 /// Finds or makes `need` bytes of room below the frame at `call_sp`, in the
-/// newest window (relocating to a new one if none has it).
+/// newest window (relocating to a new one if none has it; in strict mode,
+/// protecting what a stale shim could write); returns where to run.
 #[cold]
-fn make_room(stack: &CoroutineStack, call_sp: usize, need: usize) -> (usize, bool) {
+fn make_room(ctx: &ThreadCtx, stack: &CoroutineStack, call_sp: usize, need: usize) -> usize {
     let (Some(runtime), Some((_, depth))) = (runtime(), stack.locate(call_sp)) else {
         unreachable!("a foreign call without a runtime, or outside the coroutine's windows");
     };
-    stack.room_at_depth(runtime.backing(), depth, need)
-}
-
-struct CallbackCall<F, R> {
-    name: &'static str,
-    body: Option<F>,
-    result: Option<R>,
+    let room = stack.room_at_depth(runtime.backing(), depth, need);
+    if let Some(len) = room.relocated_to {
+        ctx.stats.relocated(len);
+        if ctx.strict.get() {
+            strict::protect_after_relocation(stack);
+        }
+    }
+    room.sp
 }
 
 /// # Safety
@@ -89,13 +92,7 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
         // trampoline's frames.
         call_sp & !(arch::STACK_ALIGN - 1)
     } else {
-        let room = catch_unwind(AssertUnwindSafe(|| {
-            let (sp, relocated) = make_room(stack, call_sp, need);
-            if relocated && ctx.strict.get() {
-                stack.protect_older();
-            }
-            sp
-        }));
+        let room = catch_unwind(AssertUnwindSafe(|| make_room(ctx, stack, call_sp, need)));
         match room {
             Ok(sp) => sp,
             Err(payload) => {
@@ -109,37 +106,28 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     let saved_sched_sp = ctx.sched_sp.get();
     let saved_call_sp = stack.call_sp.get();
     ctx.callback_depth.set(ctx.callback_depth.get() + 1);
-    let mut call = CallbackCall {
-        name,
-        body: Some(body),
-        result: None,
-    };
     ctx.mode.set(Mode::Coroutine);
     // SAFETY: `sp` is aligned and at the depth of the coroutine's innermost
     // live frame in its newest window, which has `need` bytes of room below
-    // it; `run_body` catches every panic.
-    unsafe { arch::call_on_stack((&raw mut call).cast(), sp, run_body::<F, R>) };
+    // it; `catch_callback` catches every panic of the body.
+    let result = unsafe {
+        arch::on_stack(sp, |caller_sp| {
+            // Foreign calls made by the body go below the C frames that
+            // called us.
+            ctx.sched_sp.set(caller_sp & !(arch::STACK_ALIGN - 1));
+            catch_callback(name, true, body)
+        })
+    };
     ctx.mode.set(Mode::Foreign);
     ctx.callback_depth.set(ctx.callback_depth.get() - 1);
     ctx.sched_sp.set(saved_sched_sp);
     // Foreign calls of the body moved the cursor; C's next callback starts
     // below the same trampoline again.
     stack.call_sp.set(saved_call_sp);
-    call.result.unwrap_or_else(R::zeroed)
-}
-
-/// Runs on the coroutine's window.
-unsafe extern "C" fn run_body<F: FnOnce() -> R, R: CallbackReturn>(
-    arg: *mut u8,
-    _arg2: *const usize,
-    caller_sp: usize,
-) {
-    // SAFETY: `arg` is the `CallbackCall` in `callback_on_coroutine`'s frame
-    // on the scheduler stack, alive and unaliased until we return.
-    let call = unsafe { &mut *arg.cast::<CallbackCall<F, R>>() };
-    // Foreign calls made by the body go below the C frames that called us.
-    ctx().sched_sp.set(caller_sp & !(arch::STACK_ALIGN - 1));
-    if let Some(body) = call.body.take() {
-        call.result = Some(catch_callback(call.name, true, body));
-    }
+    // Foreign calls of the body restored the top they started from; a
+    // relocation under them moved the stack further. The shim that called
+    // us re-derives its frame through the newest window (strict mode
+    // protects every older alias of live frames).
+    stack.current_top.set(stack.newest().top);
+    result
 }

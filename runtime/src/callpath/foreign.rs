@@ -2,18 +2,13 @@
 
 use super::resume_callback_panic;
 use crate::arch;
-use crate::context::{Mode, ThreadCtx, bump, ctx};
+use crate::context::{Mode, ThreadCtx, ctx};
+use crate::os;
+use crate::shim_abi::ShimFn;
 use crate::stack::CoroutineStack;
+use crate::stack::strict::StrictFrame;
+use crate::stats::bump;
 use std::ffi::c_void;
-
-/// A generated C shim:
-/// `void __coffi_shim_<name>_<hash>(void *frame, const volatile uintptr_t *top)`.
-///
-/// `top` points at the running coroutine's current window top (what
-/// [`coffi_topofstack`](crate::coffi_topofstack) returns), which a callback
-/// moves when it relocates the stack; the shim re-derives its frame by how
-/// much it moved during the C call.
-pub type Shim = unsafe extern "C" fn(frame: *mut c_void, top: *const usize);
 
 /// The stack top a shim sees when no coroutine is running: it never moves.
 static NO_TOP: usize = 0;
@@ -25,42 +20,41 @@ static NO_TOP: usize = 0;
 ///
 /// `frame` must point to the frame `shim` expects, valid for the whole call.
 #[inline]
-pub unsafe fn call_foreign(shim: Shim, frame: *mut c_void) {
+pub unsafe fn call_foreign<Frame>(shim: ShimFn, frame: *mut Frame) {
     let ctx = ctx();
-    bump(&ctx.foreign_calls);
+    bump(&ctx.stats.foreign_calls);
     if ctx.mode.get() == Mode::Coroutine {
-        // SAFETY: forwarded from the caller; the mode is `Coroutine`.
-        unsafe { call_on_scheduler_stack(ctx, shim, frame) }
+        if ctx.strict.get() {
+            // SAFETY: forwarded from the caller; the mode is `Coroutine`.
+            unsafe { call_strict(ctx, shim, frame) }
+        } else {
+            // SAFETY: forwarded from the caller; the mode is `Coroutine`.
+            unsafe { call_on_scheduler_stack(ctx, shim, frame.cast()) }
+        }
     } else {
         // SAFETY: forwarded from the caller.
-        unsafe { call_in_place(ctx, shim, frame) }
+        unsafe { call_in_place(ctx, shim, frame.cast()) }
     }
     if ctx.panic_pending.get() {
         resume_callback_panic(ctx);
     }
 }
 
-/// What `run_shim` needs, kept in the caller's frame on the coroutine stack.
-struct ForeignCall {
-    shim: Shim,
-    frame: *mut c_void,
-    top: *const usize,
-    stack: *const CoroutineStack,
-    protect_mark: usize,
+/// The running coroutine's stack, in coroutine mode.
+#[inline(always)]
+fn running_stack(ctx: &ThreadCtx) -> &CoroutineStack {
+    match ctx.stack() {
+        Some(stack) => stack,
+        None => unreachable!("coroutine mode without a coroutine stack"),
+    }
 }
 
 /// # Safety
 ///
 /// As [`call_foreign`]; `ctx.mode` is `Coroutine`.
 #[inline]
-unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
-    let stack = ctx.current.get();
-    if ctx.strict.get() {
-        // SAFETY: forwarded.
-        return unsafe { call_on_scheduler_stack_strict(ctx, stack, shim, frame) };
-    }
-    // SAFETY: in coroutine mode `current` is the running coroutine's stack.
-    let stack = unsafe { &*stack };
+unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: ShimFn, frame: *mut c_void) {
+    let stack = running_stack(ctx);
     let saved_top = stack.current_top.get();
     // Callbacks of this call run below the trampoline's frames: below this
     // frame and the switch's return address and saved frame pointer.
@@ -83,63 +77,77 @@ unsafe fn call_on_scheduler_stack(ctx: &ThreadCtx, shim: Shim, frame: *mut c_voi
 /// (return address and saved frame pointer), rounded up.
 const CALL_FRAME_RESERVE: usize = 64;
 
-/// The strict-mode path: as [`call_on_scheduler_stack`], but the shim runs
-/// through `run_shim`, which lifts the protections made during the call
-/// before control returns into the windows they cover.
+/// Stack a strict-mode call needs below its frame's pages: the switch and
+/// the small frames of this module before C runs on the scheduler stack.
+const STRICT_CALL_ROOM: usize = 2048;
+
+/// The strict-mode path: the frame is copied onto pages of its own, just
+/// below this call's Rust frames, for the length of the call, so strict
+/// mode can protect exactly what the shim writes (see
+/// [`crate::stack::strict`]); then it is copied back.
 ///
 /// # Safety
 ///
-/// As [`call_on_scheduler_stack`]; `stack` is the running coroutine's.
+/// As [`call_foreign`]; `ctx.mode` is `Coroutine`.
 #[cold]
 #[inline(never)]
-unsafe fn call_on_scheduler_stack_strict(
-    ctx: &ThreadCtx,
-    stack: *const CoroutineStack,
-    shim: Shim,
-    frame: *mut c_void,
-) {
-    // SAFETY: in coroutine mode `current` is the running coroutine's stack.
-    let saved_top = unsafe { (*stack).current_top.get() };
-    let call = ForeignCall {
-        shim,
-        frame,
-        // SAFETY: as above.
-        top: unsafe { (*stack).current_top.as_ptr() },
-        stack,
-        // SAFETY: as above.
-        protect_mark: unsafe { (*stack).protected_count.get() },
-    };
-    ctx.mode.set(Mode::Foreign);
-    // SAFETY: as in `call_on_scheduler_stack`; `run_shim` does not unwind.
-    unsafe {
-        arch::call_on_stack(
-            (&raw const call).cast_mut().cast(),
-            ctx.sched_sp.get(),
-            run_shim,
-        )
-    };
-    ctx.mode.set(Mode::Coroutine);
-    // SAFETY: as above.
-    unsafe { (*stack).current_top.set(saved_top) };
+unsafe fn call_strict<Frame>(ctx: &ThreadCtx, shim: ShimFn, frame: *mut Frame) {
+    let page = os::page_size();
+    let pages_len = size_of::<Frame>().max(1).next_multiple_of(page);
+    // Room for the pages, their alignment and what runs below them; a
+    // window without it moves first (without protection, as `maybe_grow`
+    // always does).
+    crate::maybe_grow(pages_len + page + STRICT_CALL_ROOM, || {
+        let stack = running_stack(ctx);
+        let high = (arch::stack_pointer() - CALL_FRAME_RESERVE) & !(page - 1);
+        let low = high - pages_len;
+        let run_call = |_| {
+            let copy = low as *mut Frame;
+            // SAFETY: `frame` is valid (the caller's contract) and the pages
+            // are free and large enough.
+            unsafe { copy.copy_from_nonoverlapping(frame, 1) };
+            let strict_frame = StrictFrame::enter(stack, low, high);
+            // SAFETY: as in `call_on_scheduler_stack`, with the copy as the
+            // frame.
+            unsafe { call_through_scheduler(ctx, stack, shim, copy.cast()) };
+            drop(strict_frame);
+            // SAFETY: the shim wrote the copy (through whichever alias);
+            // reading it back through its own address is allowed.
+            unsafe { frame.copy_from_nonoverlapping(copy, 1) };
+        };
+        // SAFETY: `[low, high)` and the room below it are free stack of the
+        // current window (checked by `maybe_grow` above); the closure runs
+        // below `low`, so nothing but the frame copy lives in the pages. It
+        // does not unwind (the shim is C).
+        unsafe { arch::on_stack(low, run_call) }
+    });
 }
 
-/// Runs on the scheduler stack.
-unsafe extern "C" fn run_shim(arg: *mut u8, _arg2: *const usize, caller_sp: usize) {
-    // SAFETY: `arg` is the `ForeignCall` of `call_on_scheduler_stack`, alive
-    // until we return. It is only read: strict mode may have made its window
-    // read-only by the time the shim returns.
-    let call = unsafe { &*arg.cast::<ForeignCall>() };
-    // SAFETY: the running coroutine's stack, boxed for its whole life.
-    let stack = unsafe { &*call.stack };
-    // Callbacks of this call run below the trampoline's frames.
-    stack.call_sp.set(caller_sp);
-    // SAFETY: the trampoline's contract: `frame` fits `shim`.
-    unsafe { (call.shim)(call.frame, call.top) };
-    // Strict mode: control is about to return into frames that live in the
-    // windows protected during this call.
-    if stack.protected_count.get() > call.protect_mark {
-        stack.unprotect_to(call.protect_mark);
-    }
+/// Runs the shim on the scheduler stack through the typed switch, recording
+/// the exact stack pointer it left on the coroutine for callbacks.
+///
+/// # Safety
+///
+/// As [`call_on_scheduler_stack`].
+unsafe fn call_through_scheduler(
+    ctx: &ThreadCtx,
+    stack: &CoroutineStack,
+    shim: ShimFn,
+    frame: *mut c_void,
+) {
+    let saved_top = stack.current_top.get();
+    ctx.mode.set(Mode::Foreign);
+    let run_shim = |caller_sp| {
+        // Callbacks of this call run below the frames that switched.
+        stack.call_sp.set(caller_sp);
+        // SAFETY: the trampoline's contract: `frame` fits `shim`.
+        unsafe { shim(frame, stack.current_top.as_ptr()) };
+    };
+    // SAFETY: as in `call_on_scheduler_stack`; the closure does not unwind
+    // (the shim is C).
+    unsafe { arch::on_stack(ctx.sched_sp.get(), run_shim) };
+    ctx.mode.set(Mode::Coroutine);
+    stack.current_top.set(saved_top);
 }
 
 /// A foreign call not made from a coroutine window: the shim runs right
@@ -149,7 +157,7 @@ unsafe extern "C" fn run_shim(arg: *mut u8, _arg2: *const usize, caller_sp: usiz
 ///
 /// As [`call_foreign`].
 #[inline]
-unsafe fn call_in_place(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
+unsafe fn call_in_place(ctx: &ThreadCtx, shim: ShimFn, frame: *mut c_void) {
     ctx.plain_depth.set(ctx.plain_depth.get() + 1);
     if ctx.mode.get() == Mode::Foreign {
         // SAFETY: forwarded from the caller.
@@ -169,7 +177,7 @@ unsafe fn call_in_place(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
 ///
 /// As [`call_foreign`].
 #[cold]
-unsafe fn call_detached(ctx: &ThreadCtx, shim: Shim, frame: *mut c_void) {
+unsafe fn call_detached(ctx: &ThreadCtx, shim: ShimFn, frame: *mut c_void) {
     let current = ctx.current.replace(std::ptr::null());
     ctx.mode.set(Mode::Plain);
     // SAFETY: forwarded from the caller.

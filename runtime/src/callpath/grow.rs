@@ -3,7 +3,7 @@
 use crate::arch;
 use crate::context::{Mode, ThreadCtx, ctx};
 use crate::scheduler::runtime;
-use crate::stack::{CoroutineStack, SWITCH_SLACK};
+use crate::stack::SWITCH_SLACK;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 
 /// Runs `f` with at least `red_zone` bytes of stack.
@@ -57,11 +57,6 @@ pub fn maybe_grow<R>(red_zone: usize, f: impl FnOnce() -> R) -> R {
 /// larger window when a nested `maybe_grow` needs to.
 const MIN_RED_ZONE: usize = 4096;
 
-struct GrowCall<F, R> {
-    f: Option<F>,
-    result: Option<std::thread::Result<R>>,
-}
-
 #[inline(never)]
 fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> R {
     let Some(stack) = ctx.stack() else {
@@ -76,71 +71,38 @@ fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> 
     // The relocation itself (a mapping, bookkeeping, maybe a panic naming
     // the limit) runs on the scheduler stack: the current window may have
     // too little room left for it.
-    let mut room = RoomCall {
-        stack,
-        depth,
-        need: red_zone,
-        result: None,
-    };
     ctx.mode.set(Mode::Plain);
     // SAFETY: in coroutine mode the scheduler stack is free below `sched_sp`;
-    // in plain mode nothing else starts there meanwhile. `run_room` catches
-    // every panic.
-    unsafe { arch::call_on_stack((&raw mut room).cast(), ctx.sched_sp.get(), run_room) };
+    // in plain mode nothing else starts there meanwhile. Every panic is
+    // caught inside.
+    let room = unsafe {
+        arch::on_stack(ctx.sched_sp.get(), |_| {
+            catch_unwind(AssertUnwindSafe(|| {
+                let Some(runtime) = runtime() else {
+                    unreachable!("coroutine mode without a runtime");
+                };
+                let room = stack.room_at_depth(runtime.backing(), depth, red_zone);
+                if let Some(len) = room.relocated_to {
+                    ctx.stats.relocated(len);
+                }
+            }))
+        })
+    };
     ctx.mode.set(Mode::Coroutine);
-    if let Some(Err(payload)) = room.result {
+    if let Err(payload) = room {
         resume_unwind(payload);
     }
     // Windows are page-aligned aliases, so the offset keeps the alignment.
     let offset = stack.newest().top as isize - stack.window(index).top as isize;
     let saved_top = stack.current_top.replace(stack.newest().top);
-    let mut call = GrowCall {
-        f: Some(f),
-        result: None,
-    };
     // SAFETY: the newest window aliases the current one; at the same depth
-    // `sp + offset` has `red_zone` bytes below it there, and everything below
-    // `sp` is free in every window. `run_grown` catches every panic.
-    unsafe { arch::call_with_stack_offset((&raw mut call).cast(), offset, run_grown::<F, R>) };
+    // the moved stack pointer has `red_zone` bytes below it there, and
+    // everything below `sp` is free in every window. Every panic is caught
+    // inside.
+    let result = unsafe { arch::with_stack_offset(offset, || catch_unwind(AssertUnwindSafe(f))) };
     stack.current_top.set(saved_top);
-    match call.result {
-        Some(Ok(value)) => value,
-        Some(Err(payload)) => resume_unwind(payload),
-        None => unreachable!("maybe_grow's closure did not run"),
-    }
-}
-
-struct RoomCall<'a> {
-    stack: &'a CoroutineStack,
-    depth: usize,
-    need: usize,
-    result: Option<std::thread::Result<()>>,
-}
-
-/// Runs on the scheduler stack: makes the room `grow_and_run` asks for.
-unsafe extern "C" fn run_room(arg: *mut u8, _arg2: *const usize, _caller_sp: usize) {
-    // SAFETY: `arg` is the `RoomCall` in `grow_and_run`'s frame, alive and
-    // unaliased until we return (and writable: maybe_grow never protects).
-    let call = unsafe { &mut *arg.cast::<RoomCall<'_>>() };
-    let (stack, depth, need) = (call.stack, call.depth, call.need);
-    call.result = Some(catch_unwind(AssertUnwindSafe(|| {
-        let Some(runtime) = runtime() else {
-            unreachable!("coroutine mode without a runtime");
-        };
-        stack.room_at_depth(runtime.backing(), depth, need);
-    })));
-}
-
-/// Runs in the larger window.
-unsafe extern "C" fn run_grown<F: FnOnce() -> R, R>(
-    arg: *mut u8,
-    _arg2: *const usize,
-    _caller_sp: usize,
-) {
-    // SAFETY: `arg` is the `GrowCall` in `grow_and_run`'s frame, reachable
-    // (and writable: maybe_grow never protects) at its old address.
-    let call = unsafe { &mut *arg.cast::<GrowCall<F, R>>() };
-    if let Some(f) = call.f.take() {
-        call.result = Some(catch_unwind(AssertUnwindSafe(f)));
+    match result {
+        Ok(value) => value,
+        Err(payload) => resume_unwind(payload),
     }
 }

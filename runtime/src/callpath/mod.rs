@@ -13,7 +13,7 @@ mod foreign;
 mod grow;
 
 pub use callback::{CallbackReturn, run_callback};
-pub use foreign::{Shim, call_foreign};
+pub use foreign::call_foreign;
 pub use grow::maybe_grow;
 
 use crate::context::{ThreadCtx, ctx};

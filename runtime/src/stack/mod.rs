@@ -10,12 +10,12 @@
 
 mod pool;
 mod scheduler_stack;
+pub(crate) mod strict;
 mod window;
 
 pub(crate) use pool::StackPool;
 pub(crate) use scheduler_stack::SchedulerStack;
 pub(crate) use window::Window;
-pub(crate) use window::guard_regions::mappings_per_window;
 
 use crate::arch::STACK_ALIGN;
 use std::cell::{Cell, UnsafeCell};
@@ -57,10 +57,25 @@ pub(crate) struct CoroutineStack {
     spare: Cell<Option<Window>>,
     /// Relocations of this coroutine.
     pub(crate) relocations: Cell<u64>,
-    /// Number of protections strict mode has made and not undone.
-    pub(crate) protected_count: Cell<usize>,
-    /// `corosensei::Yielder` of the coroutine, set when it starts.
-    pub(crate) yielder: Cell<*const crate::scheduler::CoYielder>,
+    /// Strict mode's protections of this stack.
+    pub(crate) strict: strict::StrictState,
+}
+
+/// Where code that asked for room may run: see [`CoroutineStack::room_at_depth`].
+pub(crate) struct Room {
+    /// The stack pointer to run at (aligned).
+    pub(crate) sp: usize,
+    /// The length of the window mapped to make the room, if one was.
+    pub(crate) relocated_to: Option<usize>,
+}
+
+/// What [`CoroutineStack::reset`] leaves.
+pub(crate) struct Reset {
+    /// Depth of backing whose pages are worth keeping: what the kept
+    /// windows show.
+    pub(crate) kept: usize,
+    /// The deepest the stack ever reached.
+    pub(crate) deepest: usize,
 }
 
 impl CoroutineStack {
@@ -74,19 +89,13 @@ impl CoroutineStack {
             call_sp: Cell::new(0),
             spare: Cell::new(None),
             relocations: Cell::new(0),
-            protected_count: Cell::new(0),
-            yielder: Cell::new(std::ptr::null()),
+            strict: strict::StrictState::default(),
         }
     }
 
     fn count(&self) -> usize {
         // SAFETY: see the field; no reference into the vector is alive.
         unsafe { (*self.windows.get()).len() }
-    }
-
-    fn set_window(&self, index: usize, window: Window) {
-        // SAFETY: see the field; the mutable borrow ends in this statement.
-        unsafe { (&mut *self.windows.get())[index] = window };
     }
 
     /// The window the coroutine started in.
@@ -122,25 +131,19 @@ impl CoroutineStack {
     /// Makes `need` bytes of room below depth `depth`: returns where code that
     /// needs it may run, relocating to a new, larger window when no window
     /// has the room. Panics with the limit when it would exceed `limit`.
-    pub(crate) fn room_at_depth(
-        &self,
-        fd: BorrowedFd<'_>,
-        depth: usize,
-        need: usize,
-    ) -> (usize, bool) {
+    pub(crate) fn room_at_depth(&self, fd: BorrowedFd<'_>, depth: usize, need: usize) -> Room {
         let required = depth.saturating_add(need).saturating_add(SWITCH_SLACK);
-        let mut relocated = false;
-        if self.newest().len() < required {
-            self.relocate(fd, required);
-            relocated = true;
-        }
+        let relocated_to = (self.newest().len() < required).then(|| self.relocate(fd, required));
         let newest = self.newest();
-        ((newest.top - depth) & !(STACK_ALIGN - 1), relocated)
+        Room {
+            sp: (newest.top - depth) & !(STACK_ALIGN - 1),
+            relocated_to,
+        }
     }
 
     /// Maps a new window of at least `required` bytes (at least twice the
-    /// newest one), up to the limit.
-    fn relocate(&self, fd: BorrowedFd<'_>, required: usize) {
+    /// newest one), up to the limit; returns its length.
+    fn relocate(&self, fd: BorrowedFd<'_>, required: usize) -> usize {
         if required > self.limit {
             panic!(
                 "coffi: stack limit of {} bytes reached: {} bytes are needed; raise it with \
@@ -171,51 +174,21 @@ impl CoroutineStack {
         // SAFETY: see the field; the mutable borrow ends in this statement.
         unsafe { (*self.windows.get()).push(window) };
         self.relocations.set(self.relocations.get() + 1);
-        crate::context::note_relocation(len);
-    }
-
-    /// Strict mode: makes every window but the newest read-only, as one
-    /// protection that [`Self::unprotect_to`] can undo.
-    pub(crate) fn protect_older(&self) {
-        let seq = self.protected_count.get() + 1;
-        let mut any = false;
-        for i in 0..self.count() - 1 {
-            let mut w = self.window(i);
-            if w.protected == 0 {
-                w.set_protection(seq as u32);
-                self.set_window(i, w);
-                any = true;
-            }
-        }
-        if any {
-            self.protected_count.set(seq);
-        }
-    }
-
-    /// Strict mode: makes writable again the windows of every protection
-    /// after the first `mark`.
-    pub(crate) fn unprotect_to(&self, mark: usize) {
-        for i in 0..self.count() {
-            let mut w = self.window(i);
-            if w.protected as usize > mark {
-                w.set_protection(0);
-                self.set_window(i, w);
-            }
-        }
-        self.protected_count.set(mark);
+        len
     }
 
     /// Resets the per-coroutine state for reuse of the stack by another
     /// coroutine: keeps the first window, and the largest grown one up to
-    /// [`SPARE_WINDOW_MAX`] as the spare; unmaps the others. Returns the depth
-    /// of backing whose pages are still worth keeping (the spare's length, or
-    /// the first window's), and the deepest the stack ever reached.
+    /// [`SPARE_WINDOW_MAX`] as the spare; unmaps the others.
     ///
     /// # Safety
     ///
     /// The coroutine that ran on this stack must have finished.
-    pub(crate) unsafe fn reset(&self) -> (usize, usize) {
-        self.unprotect_to(0);
+    pub(crate) unsafe fn reset(&self) -> Reset {
+        debug_assert!(
+            self.strict.is_idle(),
+            "a finished coroutine left strict-mode state"
+        );
         let deepest = self.newest().len().max(self.spare_len());
         let mut keep = self.spare.take();
         for i in 1..self.count() {
@@ -238,8 +211,10 @@ impl CoroutineStack {
         self.current_top.set(self.first().top);
         self.call_sp.set(0);
         self.relocations.set(0);
-        self.yielder.set(std::ptr::null());
-        (self.first().len().max(self.spare_len()), deepest)
+        Reset {
+            kept: self.first().len().max(self.spare_len()),
+            deepest,
+        }
     }
 
     fn spare_len(&self) -> usize {

@@ -103,7 +103,7 @@ impl StackPool {
     /// The coroutine that ran on `stack` must have finished and been dropped.
     pub(crate) unsafe fn release(&mut self, stack: Box<CoroutineStack>) {
         // SAFETY: forwarded from the caller.
-        let (kept, deepest) = unsafe { stack.reset() };
+        let super::Reset { kept, deepest } = unsafe { stack.reset() };
         let slot_end = stack.slot_end();
         if self.warm.len() < WARM_STACKS {
             // Keep the pages the kept windows show; give back the rest.

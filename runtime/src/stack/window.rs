@@ -14,9 +14,6 @@ pub(crate) struct Window {
     pub(crate) bottom: usize,
     /// One past the highest usable address: the stack top.
     pub(crate) top: usize,
-    /// Strict mode: 0 while writable, else the sequence number (from 1) of
-    /// the protection that made it read-only.
-    pub(crate) protected: u32,
 }
 
 impl Window {
@@ -29,7 +26,7 @@ impl Window {
     /// is made a guard; elsewhere the guard is a separate inaccessible mapping.
     pub(crate) fn map(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
         let guard_len = os::guard_size();
-        if guard_regions::supported() {
+        if os::guard_regions::supported() {
             let guard = os::map_shared(guard_len + len, fd, slot_end - len - guard_len)?;
             // SAFETY: the first page of the mapping just made; nothing uses it.
             match unsafe { os::install_guard(guard, guard_len) } {
@@ -38,7 +35,6 @@ impl Window {
                         guard,
                         bottom: guard + guard_len,
                         top: guard + guard_len + len,
-                        protected: 0,
                     });
                 }
                 Err(err) => {
@@ -47,7 +43,7 @@ impl Window {
                     if err.raw_os_error() != Some(libc::EINVAL) {
                         return Err(err);
                     }
-                    guard_regions::unsupported();
+                    os::guard_regions::unsupported();
                 }
             }
         }
@@ -64,7 +60,6 @@ impl Window {
             guard,
             bottom,
             top: bottom + len,
-            protected: 0,
         })
     }
 
@@ -83,34 +78,6 @@ impl Window {
         self.guard <= addr && addr < self.bottom
     }
 
-    /// Makes the window read-only as protection number `seq` (from 1), or
-    /// writable again (`seq == 0`).
-    pub(crate) fn set_protection(&mut self, seq: u32) {
-        let writable = seq == 0;
-        // SAFETY: the window is a mapping this module made and still owns.
-        let result = unsafe { os::protect(self.bottom, self.len(), writable) };
-        match result {
-            Ok(()) => self.protected = seq,
-            // Protecting: strict mode cannot keep its promise; the callback
-            // that moved the stack fails with the reason (often the
-            // mapping limit: a protection splits the window's mapping).
-            Err(err) if !writable => panic!(
-                "{}",
-                os::os_error(
-                    "coffi strict mode: write-protecting an old stack window",
-                    err
-                )
-            ),
-            // Lifting: the frames in the window cannot run read-only.
-            Err(err) => {
-                eprintln!(
-                    "coffi strict mode: making an old stack window writable again failed: {err}; aborting"
-                );
-                std::process::abort();
-            }
-        }
-    }
-
     /// Unmaps the window and its guard.
     ///
     /// # Safety
@@ -119,36 +86,5 @@ impl Window {
     pub(crate) unsafe fn unmap(self) {
         // SAFETY: the caller promises nothing uses the range.
         unsafe { os::unmap(self.guard, self.top - self.guard) };
-    }
-}
-
-/// Whether guard pages can be guard regions inside the window's mapping.
-pub(crate) mod guard_regions {
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
-    static CHECKED_ENV: std::sync::Once = std::sync::Once::new();
-
-    /// Set to `mapping` to use a separate guard mapping even where guard
-    /// regions work (to test that path, or to compare).
-    pub(crate) const ENV: &str = "COFFI_GUARD_PAGES";
-
-    /// True until the kernel refused a guard region once (or `ENV` says no).
-    pub(crate) fn supported() -> bool {
-        CHECKED_ENV.call_once(|| {
-            if std::env::var(ENV).as_deref() == Ok("mapping") {
-                unsupported();
-            }
-        });
-        !UNSUPPORTED.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn unsupported() {
-        UNSUPPORTED.store(true, Ordering::Relaxed);
-    }
-
-    /// Mappings a coroutine's window costs.
-    pub(crate) fn mappings_per_window() -> usize {
-        if supported() { 1 } else { 2 }
     }
 }

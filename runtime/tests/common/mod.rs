@@ -59,10 +59,10 @@ pub struct IntFrame {
 
 /// Runs `shim` with an `IntFrame` through the runtime's foreign-call path and
 /// returns what the shim stored.
-pub fn call_int_shim(shim: coffi::__private::Shim) -> i32 {
+pub fn call_int_shim(shim: coffi::__private::ShimFn) -> i32 {
     let mut frame = IntFrame { r: -1 };
     // SAFETY: the shims used with this helper take an `IntFrame`.
-    unsafe { coffi::__private::call_foreign(shim, (&raw mut frame).cast::<c_void>()) };
+    unsafe { coffi::__private::call_foreign(shim, &raw mut frame) };
     frame.r
 }
 
