@@ -35,6 +35,8 @@ pub enum ErrorKind {
     MapCountLimit,
     /// The process has as many file descriptors as `RLIMIT_NOFILE` allows.
     FileLimit,
+    /// The stack backing would grow past `RLIMIT_FSIZE` (`ulimit -f`).
+    FileSizeLimit,
     /// The kernel refused memory (address space or `RLIMIT_AS`).
     OutOfMemory,
     /// Another operating-system error.

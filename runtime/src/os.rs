@@ -1,5 +1,7 @@
 //! Thin, checked wrappers over the Linux calls the stacks are made of.
 
+pub(crate) mod map_limit;
+
 use crate::error::{Error, ErrorKind};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -33,14 +35,16 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
     match err.raw_os_error() {
         Some(libc::ENOMEM) => {
             let (maps, max) = map_count();
-            if max > 0 && maps + 64 >= max {
+            if max > 0 && maps + map_limit::HEADROOM + 64 >= max {
                 Error::new(
                     ErrorKind::MapCountLimit,
                     format!(
                         "coffi: {what} failed: the process has {maps} memory mappings and \
-                         vm.max_map_count is {max}; each live coroutine needs {per} and {per} \
-                         more per relocation. Raise it with `sysctl -w vm.max_map_count={}`",
+                         vm.max_map_count is {max}; coffi leaves {headroom} of them to the rest \
+                         of the process, and each live coroutine needs {per} and {per} more per \
+                         relocation. Raise it with `sysctl -w vm.max_map_count={}`",
                         max.saturating_mul(4),
+                        headroom = map_limit::HEADROOM,
                         per = match guard_regions::mappings_per_window() {
                             1 => "1 mapping",
                             _ => "2 mappings (window + guard)",
@@ -57,6 +61,16 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                 )
             }
         }
+        Some(libc::EFBIG) => Error::new(
+            ErrorKind::FileSizeLimit,
+            format!(
+                "coffi: {what} failed: the stacks of a runtime live in one sparse file of \
+                 Builder::max_stack plus 64 KiB per live coroutine, and the file size limit \
+                 (RLIMIT_FSIZE, {} bytes) is below that; raise it (`ulimit -f`) or lower \
+                 Builder::max_stack",
+                file_size_limit()
+            ),
+        ),
         Some(libc::EMFILE) | Some(libc::ENFILE) => Error::new(
             ErrorKind::FileLimit,
             format!(
@@ -68,16 +82,13 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
     }
 }
 
-/// Number of mappings of this process and `vm.max_map_count` (0 if unknown).
+/// Number of mappings of this process and `vm.max_map_count` (0 if
+/// unknown), read without allocating.
 pub(crate) fn map_count() -> (usize, usize) {
-    let maps = std::fs::read_to_string("/proc/self/maps")
-        .map(|s| s.lines().count())
-        .unwrap_or(0);
-    let max = std::fs::read_to_string("/proc/sys/vm/max_map_count")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
-    (maps, max)
+    (
+        map_limit::process_mappings().unwrap_or(0),
+        map_limit::max_map_count(),
+    )
 }
 
 /// Reserves `len` bytes of inaccessible address space.
@@ -218,8 +229,29 @@ pub(crate) fn memfd() -> io::Result<OwnedFd> {
     }
 }
 
+/// The largest file this process may write (`RLIMIT_FSIZE`), in bytes.
+pub(crate) fn file_size_limit() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return usize::MAX;
+    }
+    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+}
+
 /// Sets the size of the backing object (sparse: no memory is committed).
+///
+/// A size past `RLIMIT_FSIZE` is refused with `EFBIG` before the kernel
+/// would send `SIGXFSZ`, which kills the process.
 pub(crate) fn set_len(fd: &OwnedFd, len: usize) -> io::Result<()> {
+    if len > file_size_limit() {
+        return Err(io::Error::from_raw_os_error(libc::EFBIG));
+    }
     let len = libc::off_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
     // SAFETY: plain syscall on a descriptor we own.
     if unsafe { libc::ftruncate(fd.as_raw_fd(), len) } == 0 {

@@ -454,3 +454,76 @@ fn an_absurd_max_stack_is_a_config_error() {
     assert_eq!(err.kind(), coffi::ErrorKind::Config);
     assert!(err.to_string().contains("max_stack"), "{err}");
 }
+
+#[test]
+fn a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal() {
+    if is_child("fsize") {
+        let limit = libc::rlimit {
+            rlim_cur: 1 << 30,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: setrlimit reads the struct we pass.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &limit) }, 0);
+        let (spawned, err) = coffi::run(|| {
+            let mut handles = Vec::new();
+            loop {
+                match coffi::try_spawn(|| ()) {
+                    Ok(h) => handles.push(h),
+                    Err(err) => break (handles.len(), err),
+                }
+            }
+        });
+        assert_eq!(err.kind(), coffi::ErrorKind::FileSizeLimit);
+        assert!(err.to_string().contains("ulimit -f"), "{err}");
+        // 1 GiB holds 127 slots of 8 MiB + 64 KiB; the main coroutine has one.
+        assert_eq!(spawned, 126, "{err}");
+        println!("fsize-ok");
+        return;
+    }
+    let out = run_in_child(
+        "a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal",
+        "fsize",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("fsize-ok"),
+        "{:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate() {
+    if is_child("headroom") {
+        coffi::run(|| {
+            let mut handles = Vec::new();
+            let err = loop {
+                match coffi::try_spawn(|| ()) {
+                    Ok(h) => handles.push(h),
+                    Err(err) => break err,
+                }
+                assert!(handles.len() < 1_000_000, "the limit never hit");
+            };
+            assert_eq!(err.kind(), coffi::ErrorKind::MapCountLimit, "{err}");
+            assert!(err.to_string().contains("vm.max_map_count"), "{err}");
+            // The rest of the process still has mappings to allocate with:
+            // each of these buffers is a mapping of its own.
+            let buffers: Vec<Vec<u8>> = (0..200).map(|i| vec![i as u8; 1 << 20]).collect();
+            assert!(buffers.iter().enumerate().all(|(i, b)| b[4095] == i as u8));
+            println!("spawned {} then: {err}", handles.len());
+            println!("CHILD-OK");
+        });
+        return;
+    }
+    let out = run_in_child(
+        "at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate",
+        "headroom",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("CHILD-OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

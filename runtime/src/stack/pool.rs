@@ -14,8 +14,10 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 /// Finished stacks kept mapped and warm for the next spawn.
 pub(crate) const WARM_STACKS: usize = 64;
 
-/// Slots added to the backing at a time.
-const SLOT_CHUNK: usize = 1024;
+/// Slots the backing is first sized for; it doubles when they are used up,
+/// so a runtime with few coroutines keeps a small file (`RLIMIT_FSIZE`
+/// applies to it).
+const FIRST_SLOTS: usize = 16;
 
 /// The stacks of one runtime.
 pub(crate) struct StackPool {
@@ -82,15 +84,14 @@ impl StackPool {
 
     fn new_slot(&mut self) -> Result<usize, Error> {
         if self.slots_used == self.slots_sized {
-            let slots = self.slots_sized + SLOT_CHUNK;
-            let len = slots.checked_mul(self.slot_size).ok_or_else(|| {
-                os::os_error(
-                    "sizing the stack backing",
-                    std::io::Error::from_raw_os_error(libc::EFBIG),
-                )
-            })?;
+            let slots = (self.slots_sized * 2).max(FIRST_SLOTS);
+            // At least one more slot, as many as the file size limit allows.
+            let needed = (self.slots_used + 1).saturating_mul(self.slot_size);
+            let len = slots
+                .saturating_mul(self.slot_size)
+                .min(os::file_size_limit().max(needed));
             os::set_len(&self.fd, len).map_err(|e| os::os_error("sizing the stack backing", e))?;
-            self.slots_sized = slots;
+            self.slots_sized = len / self.slot_size;
         }
         self.slots_used += 1;
         Ok(self.slots_used - 1)

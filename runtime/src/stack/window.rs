@@ -25,6 +25,17 @@ impl Window {
     /// 6.15 for shared mappings) the window is one mapping whose lowest page
     /// is made a guard; elsewhere the guard is a separate inaccessible mapping.
     pub(crate) fn map(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
+        let mappings = os::guard_regions::mappings_per_window();
+        os::map_limit::take(mappings)?;
+        let window = Self::map_taken(fd, slot_end, len);
+        if window.is_err() {
+            os::map_limit::give_back(mappings);
+        }
+        window
+    }
+
+    /// [`Self::map`], once the mappings are taken from the budget.
+    fn map_taken(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
         let guard_len = os::guard_size();
         if os::guard_regions::supported() {
             let guard = os::map_shared(guard_len + len, fd, slot_end - len - guard_len)?;
@@ -86,5 +97,6 @@ impl Window {
     pub(crate) unsafe fn unmap(self) {
         // SAFETY: the caller promises nothing uses the range.
         unsafe { os::unmap(self.guard, self.top - self.guard) };
+        os::map_limit::give_back(os::guard_regions::mappings_per_window());
     }
 }
