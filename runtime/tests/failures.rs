@@ -319,7 +319,8 @@ fn a_callback_panic_with_no_foreign_call_to_resume_it_aborts_saying_why() {
         &out,
         &[
             "callback `panics_always` panicked",
-            "outside any #[foreign_call]",
+            "no #[foreign_call] is under way",
+            "called directly (from Rust code",
         ],
     );
 }
@@ -525,5 +526,36 @@ fn at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate() 
         out.status.success() && stdout.contains("CHILD-OK"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_panic_hook_set_after_the_first_run_still_runs_on_the_scheduler_stack() {
+    if is_child("late-hook") {
+        coffi::run(|| ());
+        // As color-eyre or human-panic do: a hook that captures a backtrace.
+        std::panic::set_hook(Box::new(|info| {
+            let backtrace = std::backtrace::Backtrace::force_capture();
+            eprintln!("late hook: {info}\n{backtrace}");
+        }));
+        let err = coffi::run(|| coffi::spawn(|| -> u32 { panic!("late panic") }).join());
+        assert!(err.is_err());
+        println!("CHILD-OK");
+        return;
+    }
+    let out = run_in_child(
+        "a_panic_hook_set_after_the_first_run_still_runs_on_the_scheduler_stack",
+        "late-hook",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("CHILD-OK"),
+        "{:?}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(
+        stderr.contains("late hook: ") && stderr.contains("late panic"),
+        "{stderr}"
     );
 }

@@ -42,8 +42,12 @@ pub(crate) fn stash_panic(name: &str, resumable: bool, payload: Box<dyn Any + Se
     let ctx = ctx();
     if !resumable {
         eprintln!(
-            "coffi: callback `{name}` panicked while called from C outside any #[foreign_call] \
-             (for example on a thread C created); a panic cannot unwind through C frames; aborting"
+            "coffi: callback `{name}` panicked, and no #[foreign_call] is under way on this \
+             thread to carry the panic back: the callback was called directly (from Rust code, \
+             or from C that coffi did not call, such as a thread C created). A panic cannot \
+             unwind out of an extern \"C\" fn; aborting. Catch it in the body \
+             (std::panic::catch_unwind), or call the callback only from C reached through a \
+             #[foreign_call]"
         );
         std::process::abort();
     }
