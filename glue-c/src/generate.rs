@@ -1,6 +1,6 @@
 //! Source text → generated C text, with no file system or `cc` involved.
 
-use crate::error::{Diagnostic, Error};
+use crate::error::{Error, Located};
 use crate::headers::{ExportedCallback, export_h};
 use crate::shim::{casts_fn_pointers, write_shim};
 use coffi_syntax::{Annotated, ForeignFn, Header};
@@ -29,14 +29,6 @@ pub struct Generated {
     /// The headers named by `header = "..."`, in order of first use.
     pub headers: Vec<Header>,
     pub(crate) callbacks: Vec<ExportedCallback>,
-}
-
-/// An item with the place it comes from.
-pub(crate) struct Located<T> {
-    pub item: T,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
 }
 
 /// Generates the C side of one Rust source file (named `<source>` in
@@ -141,15 +133,6 @@ fn collect(
     }
 }
 
-fn twice(loc: &Located<impl Sized>, message: String) -> Error {
-    Error::new(vec![Diagnostic {
-        file: loc.file.clone(),
-        line: loc.line,
-        column: loc.column,
-        message,
-    }])
-}
-
 /// One shim per shim symbol. The same C function may be declared more than
 /// once (for example with and without `errno`, or once through a header):
 /// that is fine while the C prototypes agree, or when every declaration uses
@@ -164,8 +147,7 @@ fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Er
                 && !(first.item.options.header.is_some() && loc.item.options.header.is_some())
         });
         if let Some(first) = conflict {
-            return Err(twice(
-                &loc,
+            return Err(loc.error(
                 format!(
                     "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
                      help: C has one prototype per symbol: make the declarations agree, or give both \
@@ -195,14 +177,11 @@ fn dedup_callbacks(
     let mut out: Vec<Located<ExportedCallback>> = Vec::new();
     for loc in callbacks {
         if let Some(first) = out.iter().find(|o| o.item.c_name == loc.item.c_name) {
-            return Err(twice(
-                &loc,
-                format!(
-                    "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
+            return Err(loc.error(format!(
+                "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
                      help: give one of them another name, or `#[unsafe(export_name = \"...\")]`",
-                    loc.item.c_name, first.file, first.line, first.column
-                ),
-            ));
+                loc.item.c_name, first.file, first.line, first.column
+            )));
         }
         out.push(loc);
     }

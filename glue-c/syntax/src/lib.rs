@@ -90,6 +90,7 @@ mod options;
 mod parse;
 mod scalar;
 mod scan;
+pub mod shim_abi;
 mod types;
 
 pub use callback::parse_callback;
