@@ -1,8 +1,9 @@
 //! Source text → generated C text, with no file system or `cc` involved.
 
-use crate::error::{Error, Located};
+use crate::error::{Diagnostic, Error, Located};
 use crate::headers::{ExportedCallback, export_h};
 use crate::shim::{casts_fn_pointers, write_shim};
+use crate::source::{Scanned, scan};
 use coffi_syntax::{Annotated, ForeignFn, Header};
 
 /// The C text generated for some source files.
@@ -29,6 +30,9 @@ pub struct Generated {
     /// The headers named by `header = "..."`, in order of first use.
     pub headers: Vec<Header>,
     pub(crate) callbacks: Vec<ExportedCallback>,
+    /// The files left out because they are not valid Rust (only with
+    /// [`OnSyntaxError::Skip`]).
+    pub(crate) skipped: Vec<Diagnostic>,
 }
 
 /// Generates the C side of one Rust source file (named `<source>` in
@@ -63,23 +67,37 @@ pub fn generate(source: &str) -> Result<Generated, Error> {
 pub fn generate_sources<'a>(
     sources: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Generated, Error> {
-    let mut errors: Option<Error> = None;
+    generate_files(sources, OnSyntaxError::Fail)
+}
+
+/// What to do with a file that is not valid Rust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnSyntaxError {
+    /// Report it as an error.
+    Fail,
+    /// Leave the file out and list it in [`Generated::skipped`].
+    Skip,
+}
+
+/// [`generate_sources`], with a choice for files that do not parse.
+pub(crate) fn generate_files<'a>(
+    sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    on_syntax_error: OnSyntaxError,
+) -> Result<Generated, Error> {
+    let mut errors = Error::new(Vec::new());
+    let mut skipped = Vec::new();
     let mut fns: Vec<Located<ForeignFn>> = Vec::new();
     let mut callbacks: Vec<Located<ExportedCallback>> = Vec::new();
     for (name, text) in sources {
-        let found = syn::parse_file(text)
-            .and_then(|file| coffi_syntax::scan_file(&file))
-            .map_err(|e| Error::from_syn(name, e));
-        match found {
-            Err(e) => match &mut errors {
-                Some(all) => all.extend(e),
-                None => errors = Some(e),
-            },
-            Ok(items) => collect(name, items, &mut fns, &mut callbacks),
+        match scan(name, text) {
+            Scanned::Items(items) => collect(name, items, &mut fns, &mut callbacks),
+            Scanned::Misuse(e) => errors.extend(e),
+            Scanned::SyntaxError(d) if on_syntax_error == OnSyntaxError::Skip => skipped.push(d),
+            Scanned::SyntaxError(d) => errors.extend(Error::new(vec![d])),
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
+    if !errors.diagnostics().is_empty() {
+        return Err(errors);
     }
     let fns = dedup_fns(fns)?;
     let callbacks = dedup_callbacks(callbacks)?;
@@ -88,6 +106,7 @@ pub fn generate_sources<'a>(
         export_h: export_h(&callbacks),
         headers: headers(&fns),
         callbacks,
+        skipped,
     })
 }
 

@@ -63,6 +63,7 @@ mod error;
 mod generate;
 mod headers;
 mod shim;
+mod source;
 
 pub use bridge::{bridge, bridges};
 pub use error::{Diagnostic, Error};
