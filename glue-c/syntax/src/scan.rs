@@ -1,8 +1,9 @@
 //! Finding annotated items in a whole file (what the build script does).
 
-use crate::check::{Errors, spanned_err};
+use crate::attr::CoffiAttr;
+use crate::diag::{Errors, spanned_err};
 use crate::model::Annotated;
-use crate::parse::{CoffiAttr, parse_export_callback, parse_foreign_call};
+use crate::parse::{parse_export_callback, parse_foreign_call};
 use proc_macro2::TokenStream;
 use syn::{Attribute, ImplItem, Item, ItemFn, Meta, Stmt};
 
