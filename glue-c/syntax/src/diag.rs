@@ -52,7 +52,12 @@ pub(crate) fn err(span: Span, problem: impl Display, hint: impl Display) -> syn:
 
 /// Source-like text of some tokens, for messages: `Vec<u8>`, `&mut T`,
 /// `extern "C" fn(c_int) -> c_int`.
-pub(crate) fn pretty(tokens: &impl ToTokens) -> String {
+///
+/// ```
+/// let ty: syn::Type = syn::parse_str("*const core::ffi::c_char").unwrap();
+/// assert_eq!(coffi_syntax::pretty(&ty), "*const core::ffi::c_char");
+/// ```
+pub fn pretty(tokens: &impl ToTokens) -> String {
     let raw = tokens.to_token_stream().to_string();
     let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());

@@ -10,7 +10,8 @@
 //! `None` and only the compilers can check them.
 
 use crate::model::ForeignFn;
-use crate::types::{CType, Scalar};
+use crate::scalar::Scalar;
+use crate::types::CType;
 
 /// What a frame field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

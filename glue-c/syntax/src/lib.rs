@@ -107,6 +107,7 @@ mod types;
 pub use attr::CoffiAttr;
 pub use callback::parse_callback;
 pub use cdecl::c_prototype;
+pub use diag::pretty;
 pub use layout::{FieldRole, FrameField, FrameLayout};
 pub use mangle::{MARKER_PREFIX, fnv1a64};
 pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
@@ -115,5 +116,6 @@ pub use options::{
     parse_callback_options, parse_foreign_options,
 };
 pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
+pub use scalar::{Scalar, ScalarName};
 pub use scan::scan_file;
-pub use types::{CAbi, CType, FnPtr, Pointer, Scalar};
+pub use types::{CAbi, CType, FnPtr, Pointer};

@@ -15,7 +15,7 @@ use crate::hints::{
     Role, array, c_string_hint, elem_of, fat_pointer, generic, reference, slice_hint, strip,
     unknown_type,
 };
-pub use crate::scalar::Scalar;
+use crate::scalar::Scalar;
 use quote::ToTokens;
 use syn::{
     GenericArgument, PathArguments, PointerMutability, ReturnType, Type, TypeFnPtr, TypePath,
