@@ -4,7 +4,7 @@ use syn::Attribute;
 
 /// Which coffi attribute an attribute is, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CoffiAttr {
+pub(crate) enum CoffiAttr {
     /// `#[foreign_call]` / `#[coffi::foreign_call]`.
     ForeignCall,
     /// `#[export_callback]` / `#[coffi::export_callback]`.
@@ -13,7 +13,7 @@ pub enum CoffiAttr {
 
 impl CoffiAttr {
     /// Recognises `name`, `coffi::name` and `::coffi::name`.
-    pub fn of(attr: &Attribute) -> Option<CoffiAttr> {
+    pub(crate) fn of(attr: &Attribute) -> Option<CoffiAttr> {
         let segs: Vec<String> = attr
             .path()
             .segments
@@ -33,7 +33,7 @@ impl CoffiAttr {
     }
 
     /// The attribute's name.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             CoffiAttr::ForeignCall => "foreign_call",
             CoffiAttr::ExportCallback => "export_callback",

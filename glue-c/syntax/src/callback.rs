@@ -15,18 +15,7 @@ use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, Meta, ReturnType};
 const MAX_RETURNED_FN_PTR_PARAMS: usize = 12;
 
 /// Parses a function under `#[export_callback(attr)]`.
-///
-/// ```
-/// let f: syn::ItemFn = syn::parse_str(
-///     "extern \"C\" fn cmp(a: *const c_void, b: *const c_void) -> c_int { 0 }",
-/// )
-/// .unwrap();
-/// let cb = coffi_syntax::parse_callback(quote::quote!(stack = 65536), f).unwrap();
-/// assert_eq!(cb.c_prototype(), "int cmp(const void *, const void *)");
-/// assert_eq!(cb.options.stack, 65536);
-/// assert!(cb.needs_no_mangle);
-/// ```
-pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> {
+pub(crate) fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> {
     let mut errors = Errors::default();
     let options = errors
         .take(parse_callback_options(attr))

@@ -86,7 +86,7 @@ pub struct FrameLayout {
 
 impl FrameLayout {
     /// Lays out fields of the given roles and types, in order.
-    pub fn new(fields: impl IntoIterator<Item = (FieldRole, CType)>) -> FrameLayout {
+    pub(crate) fn new(fields: impl IntoIterator<Item = (FieldRole, CType)>) -> FrameLayout {
         let mut cursor = Some(0usize);
         let mut max_align = Some(1usize);
         let fields = fields

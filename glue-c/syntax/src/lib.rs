@@ -4,9 +4,13 @@
 //! Both derive names, C spellings and frame layouts from this crate only, so
 //! they cannot disagree about a frame.
 //!
+//! Internal to coffi: its API follows what `coffi-macros` and `coffi-build`
+//! need, with no stability promise. Only that is public; everything else is
+//! `pub(crate)`, so that rustc reports what nothing uses.
+//!
 //! | module | job |
 //! |---|---|
-//! | `attr` | which coffi attribute an attribute is ([`CoffiAttr`]) |
+//! | `attr` | which coffi attribute an attribute is |
 //! | `parse` | syn items → [`ForeignBlock`] (and dispatch of both attributes) |
 //! | `callback` | syn items → [`Callback`] |
 //! | `signature` | what both share: signature checks, parameters, return type, C symbol name |
@@ -85,6 +89,9 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Everything that is not re-exported below is `pub(crate)`, so that rustc
+// reports what nothing uses.
+#![warn(unreachable_pub)]
 
 mod attr;
 mod c_name;
@@ -104,12 +111,9 @@ mod signature;
 mod suggest;
 mod types;
 
-pub use attr::CoffiAttr;
-pub use callback::parse_callback;
-pub use cdecl::c_prototype;
 pub use diag::pretty;
 pub use layout::{FieldRole, FrameField, FrameLayout};
-pub use mangle::{MARKER_PREFIX, fnv1a64};
+pub use mangle::fnv1a64;
 pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
 pub use options::{
     CallbackOptions, DEFAULT_CALLBACK_STACK, ForeignOptions, Header, MAX_CALLBACK_STACK,

@@ -38,6 +38,17 @@ pub fn parse_foreign_call(attr: TokenStream, item: Item) -> syn::Result<ForeignB
 
 /// Parses the item under `#[export_callback(attr)]`, which must be a
 /// function (this is what the macro calls).
+///
+/// ```
+/// let f: syn::Item = syn::parse_str(
+///     "extern \"C\" fn cmp(a: *const c_void, b: *const c_void) -> c_int { 0 }",
+/// )
+/// .unwrap();
+/// let cb = coffi_syntax::parse_export_callback(quote::quote!(stack = 65536), f).unwrap();
+/// assert_eq!(cb.c_prototype(), "int cmp(const void *, const void *)");
+/// assert_eq!(cb.options.stack, 65536);
+/// assert!(cb.needs_no_mangle);
+/// ```
 pub fn parse_export_callback(attr: TokenStream, item: Item) -> syn::Result<Callback> {
     match item {
         Item::Fn(f) => parse_callback(attr, f),
@@ -119,7 +130,6 @@ pub fn parse_foreign_block(attr: TokenStream, item: ItemForeignMod) -> syn::Resu
     errors.finish()?;
     Ok(ForeignBlock {
         attrs: item.attrs,
-        unsafety: block.unsafety,
         abi,
         options: options.clone(),
         fns,

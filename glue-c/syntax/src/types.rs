@@ -101,7 +101,7 @@ impl CType {
 
     /// Size and alignment on LP64 Linux, when the model knows them
     /// (`None` for typedefs, `void` and opaque pointees).
-    pub fn size_align(&self) -> Option<(usize, usize)> {
+    pub(crate) fn size_align(&self) -> Option<(usize, usize)> {
         match self {
             CType::Scalar(s) => Some((s.size(), s.align())),
             CType::Pointer(_) | CType::FnPtr(_) => Some((8, 8)),
@@ -118,32 +118,14 @@ impl CType {
     pub fn is_pointer_like(&self) -> bool {
         matches!(self, CType::Pointer(_) | CType::FnPtr(_))
     }
-
-    /// Whether this is a function pointer that is not wrapped in `Option`.
-    pub fn is_bare_fn_ptr(&self) -> bool {
-        matches!(self, CType::FnPtr(f) if !f.nullable)
-    }
-
-    /// Whether the type mentions a typedef by value anywhere (also inside a
-    /// fn pointer), so that only a header can spell it.
-    pub fn mentions_typedef(&self) -> bool {
-        match self {
-            CType::Typedef(_) => true,
-            CType::Pointer(p) => p.pointee.mentions_typedef(),
-            CType::FnPtr(f) => {
-                f.ret.mentions_typedef() || f.params.iter().any(CType::mentions_typedef)
-            }
-            CType::Void | CType::Scalar(_) | CType::Opaque => false,
-        }
-    }
 }
 
 /// Who is asking: the wording of some errors depends on it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TypeCx {
-    pub owner: CoffiAttr,
+    pub(crate) owner: CoffiAttr,
     /// `header = "..."` is set: unknown paths by value are C typedefs.
-    pub typedefs: bool,
+    pub(crate) typedefs: bool,
 }
 
 impl TypeCx {
