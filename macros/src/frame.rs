@@ -10,25 +10,38 @@ pub(crate) fn frame_ident() -> syn::Ident {
     syn::Ident::new("__CoffiFrame", Span::call_site())
 }
 
-/// The Rust type of a field, and the span to blame for it.
-fn field_type(f: &ForeignFn, field: &FrameField) -> (TokenStream, Span) {
+/// The Rust type of a frame field.
+struct FieldType {
+    /// The type.
+    tokens: TokenStream,
+    /// Where to point when the type is wrong: the type as written, or the
+    /// function's name when nothing was written.
+    blame: Span,
+}
+
+fn field_type(f: &ForeignFn, field: &FrameField) -> FieldType {
     match field.role {
         FieldRole::Param(i) => {
             let ty = &f.params[i].ty;
-            (quote!(#ty), ty.span())
+            FieldType {
+                tokens: quote!(#ty),
+                blame: ty.span(),
+            }
         }
         FieldRole::Return => {
             let ty = f.ret_ty.as_ref().map_or_else(|| quote!(()), |t| quote!(#t));
-            let span = f
-                .ret_ty
-                .as_ref()
-                .map_or_else(|| f.rust_name.span(), |t| t.span());
-            (quote!(::core::mem::MaybeUninit<#ty>), span)
+            FieldType {
+                tokens: quote!(::core::mem::MaybeUninit<#ty>),
+                blame: f
+                    .ret_ty
+                    .as_ref()
+                    .map_or_else(|| f.rust_name.span(), |t| t.span()),
+            }
         }
-        FieldRole::Errno => (
-            quote!(::core::mem::MaybeUninit<::core::ffi::c_int>),
-            f.rust_name.span(),
-        ),
+        FieldRole::Errno => FieldType {
+            tokens: quote!(::core::mem::MaybeUninit<::core::ffi::c_int>),
+            blame: f.rust_name.span(),
+        },
     }
 }
 
@@ -37,7 +50,7 @@ pub(crate) fn frame_struct(f: &ForeignFn, layout: &FrameLayout) -> TokenStream {
     let frame = frame_ident();
     let fields = layout.fields.iter().map(|field| {
         let name = format_ident!("{}", field.rust_name());
-        let (ty, _) = field_type(f, field);
+        let ty = field_type(f, field).tokens;
         quote!(#name: #ty)
     });
     quote! {
@@ -94,9 +107,10 @@ pub(crate) fn fix(f: &ForeignFn, field: &FrameField) -> String {
 /// "`c_int` must be the C `int`: ..., or write `core::ffi::c_int`".
 pub(crate) fn scalar_fix(ty: Option<&syn::Type>, c: &str) -> String {
     match ty.and_then(scalar_name) {
-        Some((name, scalar)) => format!(
-            "`{name}` must be the C `{c}` here: a local alias or import shadows it; \
+        Some(scalar) => format!(
+            "`{}` must be the C `{c}` here: a local alias or import shadows it; \
              write `{}`",
+            scalar.name(),
             scalar.canonical_path()
         ),
         None => format!("use a Rust type that is the C `{c}`"),
@@ -104,11 +118,9 @@ pub(crate) fn scalar_fix(ty: Option<&syn::Type>, c: &str) -> String {
 }
 
 /// The last segment of a path type, when it names a C scalar.
-fn scalar_name(ty: &syn::Type) -> Option<(String, ScalarName)> {
+fn scalar_name(ty: &syn::Type) -> Option<ScalarName> {
     let syn::Type::Path(p) = ty else { return None };
-    let name = p.path.segments.last()?.ident.to_string();
-    let scalar = ScalarName::find(&name)?;
-    Some((name, scalar))
+    ScalarName::find(&p.path.segments.last()?.ident.to_string())
 }
 
 /// A check that `ty`, written with the name of a C scalar, is the Rust type
@@ -117,7 +129,8 @@ fn scalar_name(ty: &syn::Type) -> Option<(String, ScalarName)> {
 /// trait implemented only for the right type carries the message.
 /// `what` describes the field, `c` is the C spelling.
 pub(crate) fn identity_check(ty: &syn::Type, what: &str, c: &str) -> Option<TokenStream> {
-    let (name, scalar) = scalar_name(ty)?;
+    let scalar = scalar_name(ty)?;
+    let name = scalar.name();
     let canonical = scalar.rust_types();
     let message =
         format!("coffi: {what} is written `{name}`, the C `{c}`, but here `{name}` is `{{Self}}`");
@@ -158,7 +171,10 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             let what = format!("in `{name}`, {}", describe_short(f, field));
             checks.extend(identity_check(ty, &what, sc.c_name()));
         }
-        let (ty, span) = field_type(f, field);
+        let FieldType {
+            tokens: ty,
+            blame: span,
+        } = field_type(f, field);
         if let Some(size) = field.size.filter(|_| field.role != FieldRole::Errno) {
             let msg = format!(
                 "coffi: in `{name}`, {} takes {size} bytes in C, but the Rust type `{}` has another size\n\

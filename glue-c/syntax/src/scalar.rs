@@ -157,6 +157,11 @@ impl ScalarName {
             .map(|entry| ScalarName { entry })
     }
 
+    /// The name, e.g. `c_int`.
+    pub fn name(&self) -> &'static str {
+        self.entry.rust
+    }
+
     /// The C scalar it stands for.
     pub fn scalar(&self) -> Scalar {
         self.entry.scalar

@@ -43,7 +43,7 @@ pub fn scan_file(file: &syn::File) -> syn::Result<Vec<Annotated>> {
 }
 
 fn scan_item(item: &Item, found: &mut Vec<Annotated>, errors: &mut Errors) {
-    if let Some((kind, attr, rest)) = take_coffi_attr(item_attrs(item)) {
+    if let Some(CoffiAttrSplit { kind, attr, rest }) = take_coffi_attr(item_attrs(item)) {
         let mut item = item.clone();
         set_item_attrs(&mut item, rest);
         match attr_args(&attr, kind) {
@@ -96,14 +96,21 @@ fn scan_block(stmts: &[Stmt], found: &mut Vec<Annotated>, errors: &mut Errors) {
     }
 }
 
-/// Splits off the first coffi attribute (a second one stays in `rest`, where
-/// the parse functions report it).
-fn take_coffi_attr(attrs: &[Attribute]) -> Option<(CoffiAttr, Attribute, Vec<Attribute>)> {
+/// An item's first coffi attribute, split off from the others.
+struct CoffiAttrSplit {
+    kind: CoffiAttr,
+    attr: Attribute,
+    /// The other attributes (a second coffi attribute stays here, where
+    /// the parse functions report it).
+    rest: Vec<Attribute>,
+}
+
+fn take_coffi_attr(attrs: &[Attribute]) -> Option<CoffiAttrSplit> {
     let at = attrs.iter().position(|a| CoffiAttr::of(a).is_some())?;
     let kind = CoffiAttr::of(&attrs[at])?;
     let mut rest = attrs.to_vec();
     let attr = rest.remove(at);
-    Some((kind, attr, rest))
+    Some(CoffiAttrSplit { kind, attr, rest })
 }
 
 /// The tokens the macro would receive as its `attr` argument.
