@@ -1,6 +1,7 @@
 //! The build-script entry points: files in, `cc::Build` out.
 
-use crate::generate::generate_sources;
+use crate::error::Diagnostic;
+use crate::generate::{OnSyntaxError, generate_files};
 use crate::headers::{COFFI_H, ExportedCallback, export_h};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -44,7 +45,9 @@ pub fn bridge(path: impl AsRef<Path>) -> cc::Build {
 /// Outside a build script (no `CARGO_MANIFEST_DIR` or `OUT_DIR`), when a
 /// file cannot be read or the output cannot be written, and when a file
 /// misuses the attributes: then the messages (the macro's own words, with
-/// `file:line:column`) are printed and the build fails.
+/// `file:line:column`) are printed and the build fails. A file that is not
+/// valid Rust is not a panic: it gets a `cargo:warning` naming the place and
+/// no shims, and rustc then reports the syntax error itself.
 pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
     let manifest_dir = env_dir("CARGO_MANIFEST_DIR");
     let out_dir = env_dir("OUT_DIR");
@@ -62,11 +65,24 @@ pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
         });
         sources.push((path.display().to_string(), text));
     }
-    let generated = generate_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-        .unwrap_or_else(|e| {
-            eprintln!("{e}");
-            panic!("coffi_build::bridge: the bridged files misuse coffi's attributes:\n{e}");
-        });
+    // A file that is not valid Rust is left out with a warning instead of
+    // failing the build here: cargo runs the build script before rustc, so
+    // failing would hide rustc's own report of the syntax error (with its
+    // source snippet and suggestions) behind ours. Rustc then fails on the
+    // file; if it does not compile that file, the missing shims fail the
+    // link naming `coffi_build_bridge_missing_for__..`, and the warning says
+    // why.
+    let generated = generate_files(
+        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+        OnSyntaxError::Skip,
+    )
+    .unwrap_or_else(|e| {
+        eprintln!("{e}");
+        panic!("coffi_build::bridge: the bridged files misuse coffi's attributes:\n{e}");
+    });
+    for d in &generated.skipped {
+        println!("{}", skipped_warning(d));
+    }
 
     let include_dir = out_dir.join("coffi-include");
     write(&include_dir.join("coffi.h"), COFFI_H);
@@ -92,6 +108,17 @@ pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
         }
     }
     build
+}
+
+/// The `cargo:warning` for a file left out because it does not parse (one
+/// line: cargo shows each warning line on its own).
+fn skipped_warning(d: &Diagnostic) -> String {
+    let first_line = d.message.lines().next().unwrap_or_default();
+    format!(
+        "cargo:warning=coffi-build: {}:{}:{}: {first_line}; no shims were generated for this file, \
+         and rustc reports the syntax error when it compiles it",
+        d.file, d.line, d.column
+    )
 }
 
 /// Every callback bridged so far by this build script, by C name.

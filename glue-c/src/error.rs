@@ -24,6 +24,27 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// An item with the place it comes from: what the generators hand around so
+/// that a later error (a C name declared twice) can say where.
+pub(crate) struct Located<T> {
+    pub item: T,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl<T> Located<T> {
+    /// An error at this item's place.
+    pub(crate) fn error(&self, message: String) -> Error {
+        Error::new(vec![Diagnostic {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            message,
+        }])
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -1,8 +1,9 @@
 //! Source text → generated C text, with no file system or `cc` involved.
 
-use crate::error::{Diagnostic, Error};
+use crate::error::{Diagnostic, Error, Located};
 use crate::headers::{ExportedCallback, export_h};
 use crate::shim::{casts_fn_pointers, write_shim};
+use crate::source::{Scanned, scan};
 use coffi_syntax::{Annotated, ForeignFn, Header};
 
 /// The C text generated for some source files.
@@ -29,14 +30,9 @@ pub struct Generated {
     /// The headers named by `header = "..."`, in order of first use.
     pub headers: Vec<Header>,
     pub(crate) callbacks: Vec<ExportedCallback>,
-}
-
-/// An item with the place it comes from.
-pub(crate) struct Located<T> {
-    pub item: T,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
+    /// The files left out because they are not valid Rust (only with
+    /// [`OnSyntaxError::Skip`]).
+    pub(crate) skipped: Vec<Diagnostic>,
 }
 
 /// Generates the C side of one Rust source file (named `<source>` in
@@ -71,23 +67,37 @@ pub fn generate(source: &str) -> Result<Generated, Error> {
 pub fn generate_sources<'a>(
     sources: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Generated, Error> {
-    let mut errors: Option<Error> = None;
+    generate_files(sources, OnSyntaxError::Fail)
+}
+
+/// What to do with a file that is not valid Rust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnSyntaxError {
+    /// Report it as an error.
+    Fail,
+    /// Leave the file out and list it in [`Generated::skipped`].
+    Skip,
+}
+
+/// [`generate_sources`], with a choice for files that do not parse.
+pub(crate) fn generate_files<'a>(
+    sources: impl IntoIterator<Item = (&'a str, &'a str)>,
+    on_syntax_error: OnSyntaxError,
+) -> Result<Generated, Error> {
+    let mut errors = Error::new(Vec::new());
+    let mut skipped = Vec::new();
     let mut fns: Vec<Located<ForeignFn>> = Vec::new();
     let mut callbacks: Vec<Located<ExportedCallback>> = Vec::new();
     for (name, text) in sources {
-        let found = syn::parse_file(text)
-            .and_then(|file| coffi_syntax::scan_file(&file))
-            .map_err(|e| Error::from_syn(name, e));
-        match found {
-            Err(e) => match &mut errors {
-                Some(all) => all.extend(e),
-                None => errors = Some(e),
-            },
-            Ok(items) => collect(name, items, &mut fns, &mut callbacks),
+        match scan(name, text) {
+            Scanned::Items(items) => collect(name, items, &mut fns, &mut callbacks),
+            Scanned::Misuse(e) => errors.extend(e),
+            Scanned::SyntaxError(d) if on_syntax_error == OnSyntaxError::Skip => skipped.push(d),
+            Scanned::SyntaxError(d) => errors.extend(Error::new(vec![d])),
         }
     }
-    if let Some(e) = errors {
-        return Err(e);
+    if !errors.diagnostics().is_empty() {
+        return Err(errors);
     }
     let fns = dedup_fns(fns)?;
     let callbacks = dedup_callbacks(callbacks)?;
@@ -96,6 +106,7 @@ pub fn generate_sources<'a>(
         export_h: export_h(&callbacks),
         headers: headers(&fns),
         callbacks,
+        skipped,
     })
 }
 
@@ -141,15 +152,6 @@ fn collect(
     }
 }
 
-fn twice(loc: &Located<impl Sized>, message: String) -> Error {
-    Error::new(vec![Diagnostic {
-        file: loc.file.clone(),
-        line: loc.line,
-        column: loc.column,
-        message,
-    }])
-}
-
 /// One shim per shim symbol. The same C function may be declared more than
 /// once (for example with and without `errno`, or once through a header):
 /// that is fine while the C prototypes agree, or when every declaration uses
@@ -164,8 +166,7 @@ fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Er
                 && !(first.item.options.header.is_some() && loc.item.options.header.is_some())
         });
         if let Some(first) = conflict {
-            return Err(twice(
-                &loc,
+            return Err(loc.error(
                 format!(
                     "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
                      help: C has one prototype per symbol: make the declarations agree, or give both \
@@ -195,14 +196,11 @@ fn dedup_callbacks(
     let mut out: Vec<Located<ExportedCallback>> = Vec::new();
     for loc in callbacks {
         if let Some(first) = out.iter().find(|o| o.item.c_name == loc.item.c_name) {
-            return Err(twice(
-                &loc,
-                format!(
-                    "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
+            return Err(loc.error(format!(
+                "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
                      help: give one of them another name, or `#[unsafe(export_name = \"...\")]`",
-                    loc.item.c_name, first.file, first.line, first.column
-                ),
-            ));
+                loc.item.c_name, first.file, first.line, first.column
+            )));
         }
         out.push(loc);
     }

@@ -1,7 +1,8 @@
 //! The generated headers: `coffi.h` and `coffi_export.h`.
 
-/// `coffi.h`: what every shim needs. `coffi_topofstack` is exported with
-/// the C ABI by the `coffi` runtime.
+/// `coffi.h`: what every shim needs (the standard headers of the C types
+/// the model spells), and `coffi_topofstack`, which the `coffi` runtime
+/// exports with the C ABI.
 ///
 /// ```
 /// assert!(coffi_build::COFFI_H.contains("uintptr_t coffi_topofstack(void);"));
@@ -22,8 +23,9 @@ extern \"C\" {
 #endif
 
 /* The top of the current coroutine's stack window, or a fixed value outside
-   coroutines; exported by the coffi runtime. A shim re-derives its frame
-   pointer from the change of this value across the C call. */
+   coroutines; exported by the coffi runtime. The shims do not call it: the
+   runtime passes them a pointer to the same value, and a shim re-derives its
+   frame pointer from how far that value moved across the C call. */
 uintptr_t coffi_topofstack(void);
 
 #ifdef __cplusplus

@@ -23,11 +23,14 @@
 //! - `coffi_shims_<id>.c`: for each function, its prototype (only without
 //!   `header = "..."`; with it, the header is included instead), its frame
 //!   struct, static assertions of the frame layout, the link marker, and the
-//!   shim `void __coffi_shim_<name>_<hash>(void *frame)`, which calls the
-//!   function and stores the results through a frame pointer re-derived
-//!   from the `coffi_topofstack()` delta after the call;
+//!   shim `void __coffi_shim_<name>_<hash>(void *frame, const volatile
+//!   uintptr_t *top)` (the contract of `coffi_syntax::shim_abi`), which
+//!   calls the function and stores the results through a frame pointer
+//!   re-derived after the call from how far `*top`, the running coroutine's
+//!   window top that the runtime passes, moved during it;
 //! - `coffi-include/coffi.h`: declares `uintptr_t coffi_topofstack(void)`
-//!   and includes `<errno.h>`, `<stdbool.h>`, `<stddef.h>`, `<stdint.h>`,
+//!   (the same top, for C code that wants it; the shims do not call it) and
+//!   includes `<errno.h>`, `<stdbool.h>`, `<stddef.h>`, `<stdint.h>`,
 //!   `<sys/types.h>`;
 //! - `coffi-include/coffi_export.h`: the prototypes of the exported
 //!   callbacks (like cgo's `_cgo_export.h`).
@@ -60,6 +63,7 @@ mod error;
 mod generate;
 mod headers;
 mod shim;
+mod source;
 
 pub use bridge::{bridge, bridges};
 pub use error::{Diagnostic, Error};

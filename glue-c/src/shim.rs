@@ -25,8 +25,8 @@
 //! right after it. Locals are prefixed `__coffi_` so that no C name can
 //! collide with them.
 
-use crate::generate::Located;
-use coffi_syntax::{CType, FieldRole, ForeignFn, FrameLayout};
+use crate::error::Located;
+use coffi_syntax::{CType, FieldRole, ForeignFn, FrameLayout, shim_abi};
 use std::fmt::Write as _;
 
 /// Appends the shim of `f` (prototype first when `declare`).
@@ -60,14 +60,9 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
         }
     }
     w(out, format_args!("const char {} = 0;", f.marker_symbol()));
-    w(
-        out,
-        format_args!("void {shim}(void *__coffi_a, const volatile uintptr_t *__coffi_top);"),
-    );
-    w(
-        out,
-        format_args!("void {shim}(void *__coffi_a, const volatile uintptr_t *__coffi_top) {{"),
-    );
+    let declarator = shim_abi::c_declarator(&shim, "__coffi_a", "__coffi_top");
+    w(out, format_args!("{declarator};"));
+    w(out, format_args!("{declarator} {{"));
     if layout.is_empty() {
         w(out, format_args!("    (void)__coffi_a;"));
     } else {

@@ -51,6 +51,29 @@ fn syntax_errors_are_located_too() {
 }
 
 #[test]
+fn unbalanced_delimiters_say_where_and_leave_the_details_to_rustc() {
+    let src = "use core::ffi::c_int;\n\nfn broken() { ) }\n";
+    let err = generate_sources([("src/ffi.rs", src)]).unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!((d.file.as_str(), d.line, d.column), ("src/ffi.rs", 3, 15));
+    assert!(
+        d.message.starts_with("Rust syntax error: "),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("rustc shows the syntax error"),
+        "{}",
+        d.message
+    );
+    assert!(
+        !d.message.contains("cannot parse string into token stream"),
+        "{}",
+        d.message
+    );
+}
+
+#[test]
 fn callbacks_exported_twice() {
     let a = "#[coffi::export_callback] extern \"C\" fn cb() {}";
     let b = "#[coffi::export_callback] #[unsafe(export_name = \"cb\")] extern \"C\" fn other() {}";

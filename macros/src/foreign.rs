@@ -1,7 +1,7 @@
 //! Expansion of `#[foreign_call]`: one trampoline per C function.
 
 use crate::frame::{frame_ident, frame_struct, runtime_check, static_checks};
-use coffi_syntax::{FieldRole, ForeignBlock, ForeignFn};
+use coffi_syntax::{FieldRole, ForeignBlock, ForeignFn, shim_abi};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{Attribute, Ident};
@@ -145,6 +145,8 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
     let vis = &f.vis;
     let name = &f.rust_name;
     let unsafety = (!f.is_safe()).then(|| quote!(unsafe));
+    let shim_decl = shim_abi::rust_declaration(&shim);
+    let shim_fn = shim_abi::rust_type();
     let frame_def = frame_struct(f, &layout);
     let checks = static_checks(f, &layout);
 
@@ -157,11 +159,13 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
             #checks
             unsafe extern "C" {
                 #[link_name = #shim_sym]
-                fn #shim(frame: *mut ::core::ffi::c_void, top: *const usize);
+                #shim_decl
                 #[link_name = #marker_sym]
                 static #marker: u8;
                 #table_decl
             }
+            // The declaration above is the runtime's shim type (one contract).
+            let _: #shim_fn = #shim;
             let mut #local = #frame { #(#inits,)* };
             // SAFETY: the shim was generated from the same model as the
             // frame (the symbol's hash covers the signature, and the layout

@@ -1,6 +1,6 @@
 //! The Rust frame struct of a trampoline and its layout checks.
 
-use coffi_syntax::{FieldRole, ForeignFn, FrameField, FrameLayout};
+use coffi_syntax::{FieldRole, ForeignFn, FrameField, FrameLayout, ScalarName, pretty};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -10,25 +10,38 @@ pub(crate) fn frame_ident() -> syn::Ident {
     syn::Ident::new("__CoffiFrame", Span::call_site())
 }
 
-/// The Rust type of a field, and the span to blame for it.
-fn field_type(f: &ForeignFn, field: &FrameField) -> (TokenStream, Span) {
+/// The Rust type of a frame field.
+struct FieldType {
+    /// The type.
+    tokens: TokenStream,
+    /// Where to point when the type is wrong: the type as written, or the
+    /// function's name when nothing was written.
+    blame: Span,
+}
+
+fn field_type(f: &ForeignFn, field: &FrameField) -> FieldType {
     match field.role {
         FieldRole::Param(i) => {
             let ty = &f.params[i].ty;
-            (quote!(#ty), ty.span())
+            FieldType {
+                tokens: quote!(#ty),
+                blame: ty.span(),
+            }
         }
         FieldRole::Return => {
             let ty = f.ret_ty.as_ref().map_or_else(|| quote!(()), |t| quote!(#t));
-            let span = f
-                .ret_ty
-                .as_ref()
-                .map_or_else(|| f.rust_name.span(), |t| t.span());
-            (quote!(::core::mem::MaybeUninit<#ty>), span)
+            FieldType {
+                tokens: quote!(::core::mem::MaybeUninit<#ty>),
+                blame: f
+                    .ret_ty
+                    .as_ref()
+                    .map_or_else(|| f.rust_name.span(), |t| t.span()),
+            }
         }
-        FieldRole::Errno => (
-            quote!(::core::mem::MaybeUninit<::core::ffi::c_int>),
-            f.rust_name.span(),
-        ),
+        FieldRole::Errno => FieldType {
+            tokens: quote!(::core::mem::MaybeUninit<::core::ffi::c_int>),
+            blame: f.rust_name.span(),
+        },
     }
 }
 
@@ -37,7 +50,7 @@ pub(crate) fn frame_struct(f: &ForeignFn, layout: &FrameLayout) -> TokenStream {
     let frame = frame_ident();
     let fields = layout.fields.iter().map(|field| {
         let name = format_ident!("{}", field.rust_name());
-        let (ty, _) = field_type(f, field);
+        let ty = field_type(f, field).tokens;
         quote!(#name: #ty)
     });
     quote! {
@@ -75,17 +88,10 @@ fn describe(f: &ForeignFn, field: &FrameField) -> String {
 /// The Rust type of a field as written, for messages.
 fn written(f: &ForeignFn, field: &FrameField) -> String {
     match field.role {
-        FieldRole::Param(i) => type_text(&f.params[i].ty),
-        FieldRole::Return => f.ret_ty.as_ref().map_or_else(|| "()".to_owned(), type_text),
+        FieldRole::Param(i) => pretty(&f.params[i].ty),
+        FieldRole::Return => f.ret_ty.as_ref().map_or_else(|| "()".to_owned(), pretty),
         FieldRole::Errno => "c_int".to_owned(),
     }
-}
-
-fn type_text(ty: &syn::Type) -> String {
-    quote!(#ty)
-        .to_string()
-        .replace(" :: ", "::")
-        .replace(":: ", "::")
 }
 
 /// The `help:` of a layout assertion: which Rust type to write.
@@ -100,94 +106,21 @@ pub(crate) fn fix(f: &ForeignFn, field: &FrameField) -> String {
 
 /// "`c_int` must be the C `int`: ..., or write `core::ffi::c_int`".
 pub(crate) fn scalar_fix(ty: Option<&syn::Type>, c: &str) -> String {
-    let last = match ty {
-        Some(syn::Type::Path(p)) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    };
-    match last {
-        Some(name) => {
-            let canonical = canonical_path(&name);
-            format!(
-                "`{name}` must be the C `{c}` here: a local alias or import shadows it; \
-                 write `{canonical}`"
-            )
-        }
+    match ty.and_then(scalar_name) {
+        Some(scalar) => format!(
+            "`{}` must be the C `{c}` here: a local alias or import shadows it; \
+             write `{}`",
+            scalar.name(),
+            scalar.canonical_path()
+        ),
         None => format!("use a Rust type that is the C `{c}`"),
     }
 }
 
-const CORE_FFI: &[&str] = &[
-    "c_char",
-    "c_schar",
-    "c_uchar",
-    "c_short",
-    "c_ushort",
-    "c_int",
-    "c_uint",
-    "c_long",
-    "c_ulong",
-    "c_longlong",
-    "c_ulonglong",
-    "c_float",
-    "c_double",
-];
-
-/// Where the standard Rust spelling of a C scalar name lives, for messages.
-fn canonical_path(name: &str) -> String {
-    if CORE_FFI.contains(&name) {
-        format!("core::ffi::{name}")
-    } else if primitive(name).is_some_and(|p| p == name) {
-        name.to_owned()
-    } else {
-        format!("libc::{name}")
-    }
-}
-
-/// The Rust primitive a C scalar name is on LP64 Linux (`None` for the
-/// names of `core::ffi`, whose definition varies by target).
-fn primitive(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "i8" | "int8_t" => "i8",
-        "i16" | "int16_t" => "i16",
-        "i32" | "int32_t" | "pid_t" => "i32",
-        "i64" | "int64_t" | "off_t" | "time_t" => "i64",
-        "u8" | "uint8_t" => "u8",
-        "u16" | "uint16_t" => "u16",
-        "u32" | "uint32_t" | "uid_t" | "gid_t" | "mode_t" => "u32",
-        "u64" | "uint64_t" => "u64",
-        "isize" | "ssize_t" | "c_ssize_t" | "ptrdiff_t" | "c_ptrdiff_t" | "intptr_t" => "isize",
-        "usize" | "size_t" | "c_size_t" | "uintptr_t" => "usize",
-        "f32" => "f32",
-        "f64" => "f64",
-        "bool" => "bool",
-        _ => return None,
-    })
-}
-
-/// The Rust types a scalar type name may resolve to: `::core::ffi::c_int`
-/// for `c_int`; `usize` for `size_t`, or `u64` (`c_ulong`, which is what
-/// bindgen's `pub type size_t = c_ulong;` says: the same C type on LP64).
-fn canonical_types(name: &str) -> Vec<TokenStream> {
-    if CORE_FFI.contains(&name) {
-        let id = format_ident!("{}", name);
-        return vec![quote!(::core::ffi::#id)];
-    }
-    let Some(primitive) = primitive(name) else {
-        return Vec::new();
-    };
-    let also = match (name, primitive) {
-        ("usize" | "isize", _) => None,
-        (_, "usize") => Some("u64"),
-        (_, "isize") => Some("i64"),
-        _ => None,
-    };
-    std::iter::once(primitive)
-        .chain(also)
-        .map(|p| {
-            let id = format_ident!("{}", p);
-            quote!(::core::primitive::#id)
-        })
-        .collect()
+/// The last segment of a path type, when it names a C scalar.
+fn scalar_name(ty: &syn::Type) -> Option<ScalarName> {
+    let syn::Type::Path(p) = ty else { return None };
+    ScalarName::find(&p.path.segments.last()?.ident.to_string())
 }
 
 /// A check that `ty`, written with the name of a C scalar, is the Rust type
@@ -196,18 +129,15 @@ fn canonical_types(name: &str) -> Vec<TokenStream> {
 /// trait implemented only for the right type carries the message.
 /// `what` describes the field, `c` is the C spelling.
 pub(crate) fn identity_check(ty: &syn::Type, what: &str, c: &str) -> Option<TokenStream> {
-    let syn::Type::Path(p) = ty else { return None };
-    let name = p.path.segments.last()?.ident.to_string();
-    let canonical = canonical_types(&name);
-    if canonical.is_empty() {
-        return None;
-    }
+    let scalar = scalar_name(ty)?;
+    let name = scalar.name();
+    let canonical = scalar.rust_types();
     let message =
         format!("coffi: {what} is written `{name}`, the C `{c}`, but here `{name}` is `{{Self}}`");
     let label = format!("not the C `{c}`");
     let note = format!(
         "`{name}` must be the C `{c}`: a local alias or import shadows it; write `{}`",
-        canonical_path(&name)
+        scalar.canonical_path()
     );
     let span = ty.span();
     // Named for the messages: "the trait `Is_c_int` is implemented for `i32`".
@@ -241,7 +171,10 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             let what = format!("in `{name}`, {}", describe_short(f, field));
             checks.extend(identity_check(ty, &what, sc.c_name()));
         }
-        let (ty, span) = field_type(f, field);
+        let FieldType {
+            tokens: ty,
+            blame: span,
+        } = field_type(f, field);
         if let Some(size) = field.size.filter(|_| field.role != FieldRole::Errno) {
             let msg = format!(
                 "coffi: in `{name}`, {} takes {size} bytes in C, but the Rust type `{}` has another size\n\

@@ -1,26 +1,21 @@
 //! syn items → model, for `#[export_callback]`.
 
-use crate::check::{Errors, Owner, c_name, pretty, spanned_err};
+use crate::attr::CoffiAttr;
+use crate::c_name::check_c_name;
+use crate::diag::{Errors, pretty, spanned_err};
 use crate::model::Callback;
 use crate::options::parse_callback_options;
-use crate::parse::{CoffiAttr, MAX_RETURNED_FN_PTR_PARAMS, params, return_type, signature_checks};
+use crate::signature::{params, return_type, signature_checks, symbol_name};
 use crate::types::{CAbi, CType, TypeCx, abi_of};
 use proc_macro2::TokenStream;
 use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, Meta, ReturnType};
 
+/// Largest number of parameters of a fn pointer a callback may return
+/// (the runtime implements `CallbackReturn` up to this arity).
+const MAX_RETURNED_FN_PTR_PARAMS: usize = 12;
+
 /// Parses a function under `#[export_callback(attr)]`.
-///
-/// ```
-/// let f: syn::ItemFn = syn::parse_str(
-///     "extern \"C\" fn cmp(a: *const c_void, b: *const c_void) -> c_int { 0 }",
-/// )
-/// .unwrap();
-/// let cb = coffi_syntax::parse_callback(quote::quote!(stack = 65536), f).unwrap();
-/// assert_eq!(cb.c_prototype(), "int cmp(const void *, const void *)");
-/// assert_eq!(cb.options.stack, 65536);
-/// assert!(cb.needs_no_mangle);
-/// ```
-pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> {
+pub(crate) fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> {
     let mut errors = Errors::default();
     let options = errors
         .take(parse_callback_options(attr))
@@ -37,7 +32,7 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
         }
         Some(abi) => errors.take(abi_of(abi, "callback")).unwrap_or(CAbi::C),
     };
-    signature_checks(sig, Owner::Callback, &mut errors);
+    signature_checks(sig, CoffiAttr::ExportCallback, &mut errors);
     if let Some(v) = &sig.variadic {
         errors.push(spanned_err(
             v.dots,
@@ -67,17 +62,16 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
             attrs.push(a.clone());
         }
     }
-    let (c_name_str, c_name_span, blame) =
-        crate::parse::symbol_name(export_name.as_ref(), &sig.ident);
-    errors.take(c_name(
-        &c_name_str,
-        blame,
+    let symbol = symbol_name(export_name.as_ref(), &sig.ident);
+    errors.take(check_c_name(
+        &symbol.name,
+        symbol.blame,
         "export it under a C identifier with `#[unsafe(export_name = \"c_symbol\")]`",
     ));
-    let cx = TypeCx::new(Owner::Callback, false);
-    let params = params(sig, &cx, Owner::Callback, &mut errors);
-    let (ret_ty, ret) = return_type(&sig.output, &cx, &mut errors);
-    if let (Some(CType::FnPtr(f)), ReturnType::Type(_, ty)) = (&ret, &sig.output) {
+    let cx = TypeCx::new(CoffiAttr::ExportCallback, false);
+    let params = params(sig, &cx, CoffiAttr::ExportCallback, &mut errors);
+    let ret = return_type(&sig.output, &cx, &mut errors);
+    if let (Some(CType::FnPtr(f)), ReturnType::Type(_, ty)) = (&ret.ctype, &sig.output) {
         if !f.nullable {
             errors.push(spanned_err(
                 ty,
@@ -100,12 +94,12 @@ pub fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Callback> 
         attrs,
         vis: item.vis,
         abi,
-        c_name: c_name_str,
-        c_name_span,
+        c_name: symbol.name,
+        c_name_span: symbol.span,
         needs_no_mangle: !no_mangle && export_name.is_none(),
         params,
-        ret_ty,
-        ret: ret.unwrap_or(CType::Void),
+        ret_ty: ret.written,
+        ret: ret.ctype.unwrap_or(CType::Void),
         options,
         sig: item.sig,
         block: item.block,

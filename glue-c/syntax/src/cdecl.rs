@@ -29,15 +29,7 @@ impl CType {
 /// The C prototype of a function `name(params) -> ret`, without the
 /// trailing semicolon: `int add(int, int)`, `void f(void)`,
 /// `int (*get(void))(int)`.
-///
-/// ```
-/// use coffi_syntax::{CType, c_prototype};
-///
-/// let int = CType::from_rust(&syn::parse_str("c_int").unwrap()).unwrap();
-/// assert_eq!(c_prototype("add", &[int.clone(), int.clone()], &int), "int add(int, int)");
-/// assert_eq!(c_prototype("version", &[], &CType::Void), "void version(void)");
-/// ```
-pub fn c_prototype(name: &str, params: &[CType], ret: &CType) -> String {
+pub(crate) fn c_prototype(name: &str, params: &[CType], ret: &CType) -> String {
     declare(ret, false, &format!("{name}({})", param_list(params)))
 }
 

@@ -10,7 +10,8 @@
 //! `None` and only the compilers can check them.
 
 use crate::model::ForeignFn;
-use crate::types::{CType, Scalar};
+use crate::scalar::Scalar;
+use crate::types::CType;
 
 /// What a frame field holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -85,7 +86,7 @@ pub struct FrameLayout {
 
 impl FrameLayout {
     /// Lays out fields of the given roles and types, in order.
-    pub fn new(fields: impl IntoIterator<Item = (FieldRole, CType)>) -> FrameLayout {
+    pub(crate) fn new(fields: impl IntoIterator<Item = (FieldRole, CType)>) -> FrameLayout {
         let mut cursor = Some(0usize);
         let mut max_align = Some(1usize);
         let fields = fields

@@ -4,16 +4,26 @@
 //! Both derive names, C spellings and frame layouts from this crate only, so
 //! they cannot disagree about a frame.
 //!
+//! Internal to coffi: its API follows what `coffi-macros` and `coffi-build`
+//! need, with no stability promise. Only that is public; everything else is
+//! `pub(crate)`, so that rustc reports what nothing uses.
+//!
 //! | module | job |
 //! |---|---|
+//! | `attr` | which coffi attribute an attribute is |
 //! | `parse` | syn items → [`ForeignBlock`] (and dispatch of both attributes) |
 //! | `callback` | syn items → [`Callback`] |
-//! | `check` | misuse → [`syn::Error`] at the offending tokens, with a `help:` line |
+//! | `signature` | what both share: signature checks, parameters, return type, C symbol name |
 //! | `types` | Rust types → [`CType`] |
-//! | `scalar` | the table of C scalar types ([`Scalar`]) |
+//! | `hints` | the errors for types that cannot cross, with what to write instead |
+//! | `scalar` | the table of C scalar types ([`Scalar`]) and their Rust spellings |
+//! | `c_name` | which C names a bridged or exported function may have |
+//! | `diag` | error plumbing: every error at the offending tokens, with a `help:` line |
+//! | `suggest` | "did you mean" by edit distance |
 //! | `cdecl` | [`CType`] → C declarators (`char *const *argv`, `int (*cb)(int)`) |
 //! | `layout` | the frame struct: [`FrameLayout`] |
 //! | `mangle` | symbol names and the signature hash |
+//! | `shim_abi` | the one calling contract between a trampoline and its shim |
 //! | `options` | `#[foreign_call(errno, header = "..")]`, `#[export_callback(stack = N)]` |
 //! | `scan` | [`scan_file`]: every annotated item of a source file |
 //!
@@ -79,10 +89,16 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Everything that is not re-exported below is `pub(crate)`, so that rustc
+// reports what nothing uses.
+#![warn(unreachable_pub)]
 
+mod attr;
+mod c_name;
 mod callback;
 mod cdecl;
-mod check;
+mod diag;
+mod hints;
 mod layout;
 mod mangle;
 mod model;
@@ -90,20 +106,20 @@ mod options;
 mod parse;
 mod scalar;
 mod scan;
+pub mod shim_abi;
+mod signature;
+mod suggest;
 mod types;
 
-pub use callback::parse_callback;
-pub use cdecl::c_prototype;
+pub use diag::pretty;
 pub use layout::{FieldRole, FrameField, FrameLayout};
-pub use mangle::{MARKER_PREFIX, fnv1a64};
+pub use mangle::fnv1a64;
 pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
 pub use options::{
     CallbackOptions, DEFAULT_CALLBACK_STACK, ForeignOptions, Header, MAX_CALLBACK_STACK,
     parse_callback_options, parse_foreign_options,
 };
-pub use parse::{
-    CoffiAttr, MAX_RETURNED_FN_PTR_PARAMS, parse_export_callback, parse_foreign_block,
-    parse_foreign_call,
-};
+pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
+pub use scalar::{Scalar, ScalarName};
 pub use scan::scan_file;
-pub use types::{CAbi, CType, FnPtr, Pointer, Scalar};
+pub use types::{CAbi, CType, FnPtr, Pointer};

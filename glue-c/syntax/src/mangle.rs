@@ -12,7 +12,7 @@ use crate::model::ForeignFn;
 const CONVENTION: &str = "coffi-frame-1";
 
 /// Prefix of the link marker; see [`ForeignFn::marker_symbol`].
-pub const MARKER_PREFIX: &str = "coffi_build_bridge_missing_for__";
+const MARKER_PREFIX: &str = "coffi_build_bridge_missing_for__";
 
 /// 64-bit FNV-1a.
 ///

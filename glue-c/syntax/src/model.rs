@@ -11,8 +11,6 @@ pub struct ForeignBlock {
     /// Attributes of the block other than `#[foreign_call]` (e.g.
     /// `#[link(name = "m")]`, `#[cfg(..)]`).
     pub attrs: Vec<Attribute>,
-    /// Written `unsafe extern`.
-    pub unsafety: bool,
     /// The block's ABI.
     pub abi: CAbi,
     /// The options of the attribute.

@@ -1,6 +1,7 @@
 //! Options of `#[foreign_call(..)]` and `#[export_callback(..)]`.
 
-use crate::check::{spanned_err, unknown_option};
+use crate::diag::{pretty, spanned_err};
+use crate::suggest::closest;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::{LitInt, LitStr, Token};
@@ -248,4 +249,40 @@ fn stack_bytes(lit: &LitInt) -> syn::Result<usize> {
         Ok(n) if n <= MAX_CALLBACK_STACK => Ok(n),
         _ => Err(too_big()),
     }
+}
+
+/// "unknown option" with a "did you mean" hint.
+///
+/// `accepted` holds `(name, how it is written)` pairs; `other_attr` the
+/// option names of the other attribute.
+pub(crate) fn unknown_option(
+    path: &syn::Path,
+    attr: &str,
+    accepted: &[(&str, &str)],
+    other_attr: &[(&str, &str)],
+) -> syn::Error {
+    let name = pretty(path);
+    let list = accepted
+        .iter()
+        .map(|(_, written)| format!("`{written}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let names: Vec<&str> = accepted.iter().map(|(n, _)| *n).collect();
+    let hint = if let Some(close) = closest(&name, &names) {
+        format!("did you mean `{close}`? `#[{attr}]` accepts {list}")
+    } else if other_attr.iter().any(|(n, _)| *n == name) {
+        let other = if attr == "foreign_call" {
+            "export_callback"
+        } else {
+            "foreign_call"
+        };
+        format!("`{name}` is an option of `#[{other}]`; `#[{attr}]` accepts {list}")
+    } else {
+        format!("`#[{attr}]` accepts {list}")
+    };
+    spanned_err(
+        path,
+        format!("unknown option `{name}` for `#[{attr}]`"),
+        hint,
+    )
 }

@@ -1,59 +1,18 @@
 //! syn items → model. Each function reports every misuse it finds, combined.
 
-use crate::check::{Errors, Owner, c_name, err, pretty, spanned_err};
-use crate::model::{Callback, FnSafety, ForeignBlock, ForeignFn, Param};
-use crate::options::parse_foreign_options;
-use crate::types::{CAbi, CType, Pos, TypeCx, abi_of, classify};
+use crate::attr::CoffiAttr;
+use crate::c_name::check_c_name;
+use crate::callback::parse_callback;
+use crate::diag::{Errors, blame_both, err, spanned_err};
+use crate::model::{Callback, FnSafety, ForeignBlock, ForeignFn};
+use crate::options::{ForeignOptions, parse_foreign_options};
+use crate::signature::{params, return_type, signature_checks, symbol_name};
+use crate::types::{CAbi, CType, TypeCx, abi_of};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
-use syn::ext::IdentExt;
 use syn::{
-    Attribute, Expr, ExprLit, FnArg, ForeignItem, ForeignItemFn, Item, ItemForeignMod, Lit, Meta,
-    Pat, ReturnType, Safety, Signature,
+    Attribute, Expr, ExprLit, ForeignItem, ForeignItemFn, Item, ItemForeignMod, Lit, Meta, Safety,
 };
-
-/// Largest number of parameters of a fn pointer a callback may return
-/// (the runtime implements `CallbackReturn` up to this arity).
-pub const MAX_RETURNED_FN_PTR_PARAMS: usize = 12;
-
-/// Which coffi attribute an attribute is, if any.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CoffiAttr {
-    /// `#[foreign_call]` / `#[coffi::foreign_call]`.
-    ForeignCall,
-    /// `#[export_callback]` / `#[coffi::export_callback]`.
-    ExportCallback,
-}
-
-impl CoffiAttr {
-    /// Recognises `name`, `coffi::name` and `::coffi::name`.
-    pub fn of(attr: &Attribute) -> Option<CoffiAttr> {
-        let segs: Vec<String> = attr
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let name = match segs.as_slice() {
-            [name] => name,
-            [krate, name] if krate == "coffi" => name,
-            _ => return None,
-        };
-        match name.as_str() {
-            "foreign_call" => Some(CoffiAttr::ForeignCall),
-            "export_callback" => Some(CoffiAttr::ExportCallback),
-            _ => None,
-        }
-    }
-
-    /// The attribute's name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CoffiAttr::ForeignCall => "foreign_call",
-            CoffiAttr::ExportCallback => "export_callback",
-        }
-    }
-}
 
 /// Parses the item under `#[foreign_call(attr)]`, which must be an extern
 /// block (this is what the macro calls).
@@ -61,7 +20,7 @@ pub fn parse_foreign_call(attr: TokenStream, item: Item) -> syn::Result<ForeignB
     match item {
         Item::ForeignMod(block) => parse_foreign_block(attr, block),
         Item::Fn(f) => Err(spanned_err(
-            head(&f.sig.fn_token, &f.sig.ident),
+            blame_both(&f.sig.fn_token, &f.sig.ident),
             "`#[foreign_call]` goes on an `unsafe extern \"C\" { .. }` block of C declarations",
             if f.sig.abi.is_some() {
                 "to export this Rust function to C, use `#[export_callback]`"
@@ -70,7 +29,7 @@ pub fn parse_foreign_call(attr: TokenStream, item: Item) -> syn::Result<ForeignB
             },
         )),
         other => Err(spanned_err(
-            item_head(&other),
+            item_blame_both(&other),
             "`#[foreign_call]` goes on an `unsafe extern \"C\" { .. }` block of C declarations",
             "declare the C functions in a block: `#[foreign_call] unsafe extern \"C\" { fn name(..) -> ..; }`",
         )),
@@ -79,39 +38,43 @@ pub fn parse_foreign_call(attr: TokenStream, item: Item) -> syn::Result<ForeignB
 
 /// Parses the item under `#[export_callback(attr)]`, which must be a
 /// function (this is what the macro calls).
+///
+/// ```
+/// let f: syn::Item = syn::parse_str(
+///     "extern \"C\" fn cmp(a: *const c_void, b: *const c_void) -> c_int { 0 }",
+/// )
+/// .unwrap();
+/// let cb = coffi_syntax::parse_export_callback(quote::quote!(stack = 65536), f).unwrap();
+/// assert_eq!(cb.c_prototype(), "int cmp(const void *, const void *)");
+/// assert_eq!(cb.options.stack, 65536);
+/// assert!(cb.needs_no_mangle);
+/// ```
 pub fn parse_export_callback(attr: TokenStream, item: Item) -> syn::Result<Callback> {
     match item {
-        Item::Fn(f) => crate::callback::parse_callback(attr, f),
+        Item::Fn(f) => parse_callback(attr, f),
         Item::ForeignMod(_) => Err(spanned_err(
-            item_head(&item),
+            item_blame_both(&item),
             "`#[export_callback]` goes on a Rust `extern \"C\" fn` with a body",
             "to call C functions declared in an extern block, use `#[foreign_call]`",
         )),
         other => Err(spanned_err(
-            item_head(&other),
+            item_blame_both(&other),
             "`#[export_callback]` goes on a Rust `extern \"C\" fn` with a body",
             "write `#[export_callback] extern \"C\" fn name(..) -> .. { .. }`",
         )),
     }
 }
 
-/// Two tokens, to blame together.
-fn head(a: &impl ToTokens, b: &impl ToTokens) -> TokenStream {
-    let mut tokens = a.to_token_stream();
-    b.to_tokens(&mut tokens);
-    tokens
-}
-
 /// The first tokens of an item, to blame for a misplaced attribute.
-fn item_head(item: &Item) -> TokenStream {
+fn item_blame_both(item: &Item) -> TokenStream {
     match item {
-        Item::Struct(s) => head(&s.struct_token, &s.ident),
-        Item::Enum(e) => head(&e.enum_token, &e.ident),
-        Item::Mod(m) => head(&m.mod_token, &m.ident),
-        Item::Static(s) => head(&s.static_token, &s.ident),
-        Item::Const(c) => head(&c.const_token, &c.ident),
-        Item::Type(t) => head(&t.type_token, &t.ident),
-        Item::Trait(t) => head(&t.trait_token, &t.ident),
+        Item::Struct(s) => blame_both(&s.struct_token, &s.ident),
+        Item::Enum(e) => blame_both(&e.enum_token, &e.ident),
+        Item::Mod(m) => blame_both(&m.mod_token, &m.ident),
+        Item::Static(s) => blame_both(&s.static_token, &s.ident),
+        Item::Const(c) => blame_both(&c.const_token, &c.ident),
+        Item::Type(t) => blame_both(&t.type_token, &t.ident),
+        Item::Trait(t) => blame_both(&t.trait_token, &t.ident),
         Item::Impl(i) => i.impl_token.to_token_stream(),
         Item::ForeignMod(f) => f.abi.to_token_stream(),
         other => other.to_token_stream(),
@@ -156,7 +119,7 @@ pub fn parse_foreign_block(attr: TokenStream, item: ItemForeignMod) -> syn::Resu
         unsafety: item.unsafety.is_some(),
         abi,
         options: &options,
-        cx: TypeCx::new(Owner::ForeignCall, options.header.is_some()),
+        cx: TypeCx::new(CoffiAttr::ForeignCall, options.header.is_some()),
     };
     let mut fns = Vec::new();
     for foreign in &item.items {
@@ -167,7 +130,6 @@ pub fn parse_foreign_block(attr: TokenStream, item: ItemForeignMod) -> syn::Resu
     errors.finish()?;
     Ok(ForeignBlock {
         attrs: item.attrs,
-        unsafety: block.unsafety,
         abi,
         options: options.clone(),
         fns,
@@ -177,7 +139,7 @@ pub fn parse_foreign_block(attr: TokenStream, item: ItemForeignMod) -> syn::Resu
 struct BlockCx<'a> {
     unsafety: bool,
     abi: CAbi,
-    options: &'a crate::options::ForeignOptions,
+    options: &'a ForeignOptions,
     cx: TypeCx,
 }
 
@@ -185,12 +147,12 @@ fn foreign_item(item: &ForeignItem, block: &BlockCx) -> syn::Result<ForeignFn> {
     match item {
         ForeignItem::Fn(f) => foreign_fn(f, block),
         ForeignItem::Static(s) => Err(spanned_err(
-            head(&s.static_token, &s.ident),
+            blame_both(&s.static_token, &s.ident),
             "`#[foreign_call]` bridges functions; a static cannot be called",
             "declare the static in a separate `unsafe extern \"C\"` block without `#[foreign_call]`",
         )),
         ForeignItem::Type(t) => Err(spanned_err(
-            head(&t.type_token, &t.ident),
+            blame_both(&t.type_token, &t.ident),
             "foreign types cannot be declared in a `#[foreign_call]` block",
             "declare the type outside, e.g. `#[repr(C)] pub struct Opaque { _private: [u8; 0] }`, \
              and use `*mut Opaque`",
@@ -211,7 +173,7 @@ fn foreign_item(item: &ForeignItem, block: &BlockCx) -> syn::Result<ForeignFn> {
 fn foreign_fn(f: &ForeignItemFn, block: &BlockCx) -> syn::Result<ForeignFn> {
     let mut errors = Errors::default();
     let sig = &f.sig;
-    signature_checks(sig, Owner::ForeignCall, &mut errors);
+    signature_checks(sig, CoffiAttr::ForeignCall, &mut errors);
     if let Some(abi) = &sig.abi {
         errors.push(spanned_err(
             abi,
@@ -261,25 +223,25 @@ fn foreign_fn(f: &ForeignItemFn, block: &BlockCx) -> syn::Result<ForeignFn> {
             attrs.push(a.clone());
         }
     }
-    let (c_name_str, c_name_span, blame) = symbol_name(link_name.as_ref(), &sig.ident);
-    errors.take(c_name(
-        &c_name_str,
-        blame,
+    let symbol = symbol_name(link_name.as_ref(), &sig.ident);
+    errors.take(check_c_name(
+        &symbol.name,
+        symbol.blame,
         "name a plain C identifier with `#[link_name = \"c_symbol\"]`",
     ));
-    let params = params(sig, &block.cx, Owner::ForeignCall, &mut errors);
-    let (ret_ty, ret) = return_type(&sig.output, &block.cx, &mut errors);
+    let params = params(sig, &block.cx, CoffiAttr::ForeignCall, &mut errors);
+    let ret = return_type(&sig.output, &block.cx, &mut errors);
     errors.finish()?;
     Ok(ForeignFn {
         attrs,
         vis: f.vis.clone(),
         safety,
         rust_name: sig.ident.clone(),
-        c_name: c_name_str,
-        c_name_span,
+        c_name: symbol.name,
+        c_name_span: symbol.span,
         params,
-        ret_ty,
-        ret: ret.unwrap_or(CType::Void),
+        ret_ty: ret.written,
+        ret: ret.ctype.unwrap_or(CType::Void),
         options: block.options.clone(),
         abi: block.abi,
     })
@@ -307,121 +269,4 @@ fn link_name_of(attr: &Attribute) -> syn::Result<syn::LitStr> {
         "`link_name` takes a string",
         "write `#[link_name = \"c_symbol\"]`",
     ))
-}
-
-/// Checks shared by foreign functions and callbacks.
-pub(crate) fn signature_checks(sig: &Signature, owner: Owner, errors: &mut Errors) {
-    let what = match owner {
-        Owner::ForeignCall => "a C function",
-        Owner::Callback => "an exported callback",
-    };
-    if let Some(c) = &sig.constness {
-        errors.push(spanned_err(
-            c,
-            format!("{what} cannot be `const fn`: it cannot run at compile time"),
-            "remove `const`",
-        ));
-    }
-    if let Some(a) = &sig.asyncness {
-        errors.push(spanned_err(
-            a,
-            format!("{what} cannot be `async`"),
-            "remove `async`: C calls are synchronous (coffi runs them on the scheduler stack); \
-             a coroutine calling it simply waits",
-        ));
-    }
-    if !sig.generics.params.is_empty() {
-        errors.push(spanned_err(
-            &sig.generics,
-            format!("{what} cannot be generic: C has one prototype per symbol"),
-            "declare one function per concrete C type",
-        ));
-    } else if let Some(w) = &sig.generics.where_clause {
-        errors.push(spanned_err(
-            w,
-            format!("{what} cannot have a `where` clause"),
-            "remove it",
-        ));
-    }
-}
-
-pub(crate) fn params(
-    sig: &Signature,
-    cx: &TypeCx,
-    owner: Owner,
-    errors: &mut Errors,
-) -> Vec<Param> {
-    let mut out = Vec::new();
-    for arg in &sig.inputs {
-        match arg {
-            FnArg::Receiver(r) => errors.push(spanned_err(
-                r.self_token,
-                "`self` cannot cross to C: C functions have no receiver",
-                match owner {
-                    Owner::ForeignCall => "declare a pointer parameter instead, e.g. `this: *mut T`",
-                    Owner::Callback => {
-                        "make it a free function taking a pointer, e.g. `extern \"C\" fn cb(this: *mut T)`"
-                    }
-                },
-            )),
-            FnArg::Typed(pt) => {
-                if owner == Owner::ForeignCall && !plain_pattern(&pt.pat) {
-                    errors.push(spanned_err(
-                        &pt.pat,
-                        format!(
-                            "the pattern `{}` is not allowed in a foreign function declaration",
-                            pretty(&pt.pat)
-                        ),
-                        "use a plain name or `_`",
-                    ));
-                }
-                if let Some(ctype) = errors.take(classify(&pt.ty, cx, Pos::Param)) {
-                    out.push(Param { pat: (*pt.pat).clone(), ty: (*pt.ty).clone(), ctype });
-                }
-            }
-        }
-    }
-    out
-}
-
-fn plain_pattern(pat: &Pat) -> bool {
-    match pat {
-        Pat::Ident(p) => p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none(),
-        Pat::Wild(_) => true,
-        _ => false,
-    }
-}
-
-pub(crate) fn return_type(
-    output: &ReturnType,
-    cx: &TypeCx,
-    errors: &mut Errors,
-) -> (Option<syn::Type>, Option<CType>) {
-    match output {
-        ReturnType::Default => (None, Some(CType::Void)),
-        ReturnType::Type(_, ty) => {
-            let ctype = errors.take(classify(ty, cx, Pos::Return));
-            let written = match ctype {
-                Some(CType::Void) => None,
-                _ => Some((**ty).clone()),
-            };
-            (written, ctype)
-        }
-    }
-}
-
-/// The C symbol of an item: the string of `#[link_name]`/`#[export_name]`
-/// when given, else the Rust name; with its span and the tokens to blame.
-pub(crate) fn symbol_name(
-    explicit: Option<&syn::LitStr>,
-    ident: &syn::Ident,
-) -> (String, Span, TokenStream) {
-    match explicit {
-        Some(lit) => (lit.value(), lit.span(), lit.to_token_stream()),
-        None => (
-            ident.unraw().to_string(),
-            ident.span(),
-            ident.to_token_stream(),
-        ),
-    }
 }

@@ -1,8 +1,9 @@
 //! Finding annotated items in a whole file (what the build script does).
 
-use crate::check::{Errors, spanned_err};
+use crate::attr::CoffiAttr;
+use crate::diag::{Errors, spanned_err};
 use crate::model::Annotated;
-use crate::parse::{CoffiAttr, parse_export_callback, parse_foreign_call};
+use crate::parse::{parse_export_callback, parse_foreign_call};
 use proc_macro2::TokenStream;
 use syn::{Attribute, ImplItem, Item, ItemFn, Meta, Stmt};
 
@@ -42,7 +43,7 @@ pub fn scan_file(file: &syn::File) -> syn::Result<Vec<Annotated>> {
 }
 
 fn scan_item(item: &Item, found: &mut Vec<Annotated>, errors: &mut Errors) {
-    if let Some((kind, attr, rest)) = take_coffi_attr(item_attrs(item)) {
+    if let Some(CoffiAttrSplit { kind, attr, rest }) = take_coffi_attr(item_attrs(item)) {
         let mut item = item.clone();
         set_item_attrs(&mut item, rest);
         match attr_args(&attr, kind) {
@@ -95,14 +96,21 @@ fn scan_block(stmts: &[Stmt], found: &mut Vec<Annotated>, errors: &mut Errors) {
     }
 }
 
-/// Splits off the first coffi attribute (a second one stays in `rest`, where
-/// the parse functions report it).
-fn take_coffi_attr(attrs: &[Attribute]) -> Option<(CoffiAttr, Attribute, Vec<Attribute>)> {
+/// An item's first coffi attribute, split off from the others.
+struct CoffiAttrSplit {
+    kind: CoffiAttr,
+    attr: Attribute,
+    /// The other attributes (a second coffi attribute stays here, where
+    /// the parse functions report it).
+    rest: Vec<Attribute>,
+}
+
+fn take_coffi_attr(attrs: &[Attribute]) -> Option<CoffiAttrSplit> {
     let at = attrs.iter().position(|a| CoffiAttr::of(a).is_some())?;
     let kind = CoffiAttr::of(&attrs[at])?;
     let mut rest = attrs.to_vec();
     let attr = rest.remove(at);
-    Some((kind, attr, rest))
+    Some(CoffiAttrSplit { kind, attr, rest })
 }
 
 /// The tokens the macro would receive as its `attr` argument.
