@@ -5,11 +5,6 @@ pub use crate::callpath::{CallbackReturn, call_foreign, run_callback};
 pub use crate::shim_abi::ShimFn;
 pub use core::ffi::c_void;
 
-/// The type of every generated C shim,
-/// `void shim(void *frame, const volatile uintptr_t *top)`: the contract
-/// `coffi_syntax::shim_abi` states for the macro and the build script.
-pub type ShimFn = unsafe extern "C" fn(*mut core::ffi::c_void, *const usize);
-
 /// Types that may cross between Rust and C in a coffi signature.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot cross to C in a coffi signature",

@@ -2,7 +2,8 @@
 //!
 //! Every shim `coffi-build` writes is
 //! `void __coffi_shim_<name>_<hash>(void *frame, const volatile uintptr_t *top)`
-//! (its C text is `coffi_syntax`'s, next to the frame layout): `frame` is the
+//! (its C text, and the Rust declaration the macro writes, are in
+//! `coffi_syntax::shim_abi`, next to the frame layout): `frame` is the
 //! trampoline's `#[repr(C)]` frame of arguments and return slot, `top` points
 //! at the running coroutine's current window top. The shim reads `*top`
 //! before and after calling C and moves `frame` by the difference before it
