@@ -116,14 +116,16 @@ impl Builder {
         self
     }
 
-    /// Strict mode: after a callback moves the stack during a foreign call,
-    /// the old windows are read-only until that call returns, so any write
-    /// through a pointer taken before the move faults at once with a
-    /// message. This proves shims re-derive their frames; it also forbids
-    /// what works without it (old windows stay mapped): C, or a callback,
-    /// writing through a pointer to a coroutine local (user data, an out
-    /// argument) after the stack moved. Keep data written during such calls
-    /// on the heap.
+    /// Strict mode: proves that shims re-derive their frames. Each foreign
+    /// call's frame (its arguments and return slot) lives on stack pages of
+    /// its own for the length of the call; when a callback moves the stack,
+    /// the old aliases of those pages are read-only until the call returns,
+    /// so a shim writing its result through a pointer taken before the move
+    /// faults at once with a message, whichever thread makes the write.
+    /// Everything else stays writable: C writing an out-parameter or user
+    /// data on the coroutine stack after the move is correct (old windows
+    /// stay mapped on the same pages) and passes. Costs a page copy and a
+    /// few system calls per foreign call; for tests and debugging.
     ///
     /// ```
     /// coffi::Builder::new().strict(true).run(|| ()).unwrap();

@@ -8,12 +8,12 @@
 //! ```text
 //! coroutine stack (window Wn)        scheduler stack (per thread, 8 MiB default)
 //!   user code
-//!   trampoline: Frame{args.., r} ──►  shim(void *a):  top0 = coffi_topofstack()
+//!   trampoline: Frame{args.., r} ──►  shim(void *a, top):  top0 = *top
 //!                                        r = c_function(a->p0, ..)
 //!                                           └─ calls back ──► callback entry
 //!   callback body  ◄──────────────────────────────────────────  switch back onto the
 //!   (may need room: relocate Wn→Wn+1)                            coroutine's current window
-//!                                        a += coffi_topofstack() - top0
+//!                                        a += *top - top0
 //!                                        a->r = r
 //!   trampoline reads Frame.r  ◄──────
 //! ```

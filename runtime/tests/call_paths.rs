@@ -15,11 +15,12 @@ thread_local! {
 }
 
 /// Shim: calls the callback `nest_cb` "from C" and stores its result.
-unsafe extern "C" fn nest_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn nest_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = nest_cb();
     // SAFETY: `a` is this call's IntFrame.
-    unsafe { store_adjusted(a, top0, r) };
+    unsafe { store_adjusted(a, top, top0, r) };
 }
 
 /// Callback: recurses through another foreign call until the innermost
@@ -77,10 +78,11 @@ fn nested_calls_three_deep_with_a_relocation_in_the_innermost_callback() {
 }
 
 /// Shim that returns 41 + 1 without calling back.
-unsafe extern "C" fn plain_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn plain_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     // SAFETY: `a` is this call's IntFrame.
-    unsafe { store_adjusted(a, top0, 42) };
+    unsafe { store_adjusted(a, top, top0, 42) };
 }
 
 #[test]
@@ -91,11 +93,12 @@ fn foreign_calls_work_on_a_plain_thread_and_in_a_coroutine() {
     assert_eq!(in_coroutine, 5092);
 }
 
-unsafe extern "C" fn nest_shim_once(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn nest_shim_once(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = sum_cb();
     // SAFETY: `a` is this call's IntFrame.
-    unsafe { store_adjusted(a, top0, r) };
+    unsafe { store_adjusted(a, top, top0, r) };
 }
 
 extern "C" fn sum_cb() -> i32 {
@@ -134,12 +137,13 @@ extern "C" fn panicking_cb() -> i32 {
     })
 }
 
-unsafe extern "C" fn shim_checks_zero(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn shim_checks_zero(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = panicking_cb();
     // C gets a zero and goes on; we record that it did.
     // SAFETY: `a` is this call's IntFrame.
-    unsafe { store_adjusted(a, top0, if r == 0 { 77 } else { -1 }) };
+    unsafe { store_adjusted(a, top, top0, if r == 0 { 77 } else { -1 }) };
 }
 
 #[test]

@@ -121,11 +121,12 @@ extern "C" fn too_hungry_cb() -> i32 {
     run_callback("too_hungry_cb", 1 << 20, || 5)
 }
 
-unsafe extern "C" fn too_hungry_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn too_hungry_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = too_hungry_cb();
     // SAFETY: `a` is this call's frame.
-    unsafe { common::store_adjusted(a, top0, r) };
+    unsafe { common::store_adjusted(a, top, top0, r) };
 }
 
 #[test]
@@ -215,11 +216,12 @@ extern "C" fn yielding_cb() -> i32 {
     })
 }
 
-unsafe extern "C" fn yielding_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn yielding_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = yielding_cb();
     // SAFETY: `a` is this call's frame.
-    unsafe { common::store_adjusted(a, top0, r) };
+    unsafe { common::store_adjusted(a, top, top0, r) };
 }
 
 #[test]
@@ -329,11 +331,12 @@ extern "C" fn bottomless_cb() -> i32 {
     run_callback("bottomless_cb", 64 * 1024, || deep_sum(100_000) as i32)
 }
 
-unsafe extern "C" fn bottomless_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn bottomless_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = bottomless_cb();
     // SAFETY: `a` is this call's frame.
-    unsafe { common::store_adjusted(a, top0, r) };
+    unsafe { common::store_adjusted(a, top, top0, r) };
 }
 
 #[test]
@@ -386,11 +389,14 @@ fn a_panic_with_backtraces_on_prints_from_a_small_coroutine_without_overflowing(
     assert!(stderr.contains("stack backtrace:"), "{stderr}");
 }
 
-unsafe extern "C" fn stack_hungry_shim(a: *mut c_void, _top: *const usize) {
+unsafe extern "C" fn stack_hungry_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let mut scratch = [0u8; 16 * 1024];
     std::hint::black_box(&mut scratch)[100] = 1;
+    let r = i32::from(std::hint::black_box(scratch)[100]);
     // SAFETY: `a` is this call's `IntFrame`.
-    unsafe { (*a.cast::<common::IntFrame>()).r = i32::from(std::hint::black_box(scratch)[100]) };
+    unsafe { common::store_adjusted(a, top, top0, r) };
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! Strict mode: a write through a pointer into a window the stack left
-//! during a foreign call faults with the runtime's message; the same write
-//! re-derived by the `coffi_topofstack()` delta succeeds.
+//! Strict mode: a shim's write through its frame pointer taken before a
+//! callback moved the stack faults with the runtime's message; the same
+//! write re-derived by how far the stack top moved succeeds, and so do
+//! writes C makes to other coroutine data after the move.
 
 mod common;
 
@@ -89,15 +90,16 @@ thread_local! {
 /// parameter) and writes through it after a callback moved the stack, as
 /// `sqlite3_exec` writes `*errmsg` after its row callbacks: correct, since
 /// the old window stays mapped on the same pages.
-unsafe extern "C" fn keeps_pointer_shim(a: *mut c_void, _top: *const usize) {
-    let top0 = coffi::coffi_topofstack();
+unsafe extern "C" fn keeps_pointer_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
     let r = hungry_cb();
     let kept = KEPT.get() as *mut u64;
     // SAFETY: the coroutine local outlives the call; its old address stays
     // mapped and writable.
     unsafe { kept.write_volatile(0x5eed) };
     // SAFETY: `a` is this call's frame, re-derived by the delta.
-    unsafe { store_adjusted(a, top0, r) };
+    unsafe { store_adjusted(a, top, top0, r) };
 }
 
 #[test]

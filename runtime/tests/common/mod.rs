@@ -66,14 +66,27 @@ pub fn call_int_shim(shim: coffi::__private::ShimFn) -> i32 {
     frame.r
 }
 
-/// Stores `r` into the frame `a` the way a generated shim does: re-derived by
-/// the `coffi_topofstack()` delta since `top0`.
+/// Reads the stack top the way a generated shim does: through the pointer
+/// the runtime passes it.
 ///
 /// # Safety
 ///
-/// `a` must be the `IntFrame` of the running foreign call.
-pub unsafe fn store_adjusted(a: *mut c_void, top0: usize, r: i32) {
-    let delta = coffi::coffi_topofstack().wrapping_sub(top0);
+/// `top` must be the pointer the runtime passed to the running shim.
+pub unsafe fn read_top(top: *const usize) -> usize {
+    // SAFETY: forwarded from the caller.
+    unsafe { top.read_volatile() }
+}
+
+/// Stores `r` into the frame `a` the way a generated shim does: re-derived by
+/// how far `*top` moved since `top0`.
+///
+/// # Safety
+///
+/// `a` must be the `IntFrame` of the running foreign call and `top` the
+/// pointer the runtime passed to its shim.
+pub unsafe fn store_adjusted(a: *mut c_void, top: *const usize, top0: usize, r: i32) {
+    // SAFETY: forwarded from the caller.
+    let delta = unsafe { read_top(top) }.wrapping_sub(top0);
     let frame = (a as usize).wrapping_add(delta) as *mut IntFrame;
     // SAFETY: the caller passes the frame; the delta moves it into the
     // window the coroutine runs in now, which aliases the same memory.
