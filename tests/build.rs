@@ -10,6 +10,7 @@ fn main() {
         .file("c/counter.c")
         .file("c/unadjusted.c")
         .file("c/bench.c")
+        .file("c/fork.c")
         .warnings(true)
         .extra_warnings(true)
         .compile("coffitests");

@@ -189,6 +189,7 @@ impl Builder {
             ));
         }
         fault::install();
+        crate::fork::install();
         crate::panic_hook::install();
         let _alt_stack = fault::AltStack::ensure();
         let sched = SchedulerStack::allocate(self.scheduler_stack)?;

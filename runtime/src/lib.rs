@@ -40,9 +40,8 @@
 //! on Rust functions C calls, and `coffi_build::bridge` in `build.rs`, which
 //! generates and compiles the C shims.
 //!
-//! Limits: x86_64 and aarch64 Linux. Coroutine stacks are shared memory, so
-//! a child created by `fork` shares them with the parent: spawn processes
-//! with `posix_spawn` (as `std::process::Command` does) or fork and exec in C.
+//! Limits: x86_64 and aarch64 Linux. A `fork` gives the child its
+//! runtime's stacks on memory of its own (see the README).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
@@ -54,6 +53,7 @@ mod context;
 mod error;
 mod fault;
 mod ffi;
+mod fork;
 mod info;
 mod join;
 mod os;

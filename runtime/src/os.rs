@@ -1,6 +1,9 @@
 //! Thin, checked wrappers over the Linux calls the stacks are made of.
 
 pub(crate) mod map_limit;
+mod pages;
+
+pub(crate) use pages::{copy_file, for_each_private_page, write_at};
 
 use crate::error::{Error, ErrorKind};
 use std::io;
@@ -166,15 +169,38 @@ pub(crate) unsafe fn map_shared_fixed(
     fd: BorrowedFd<'_>,
     offset: usize,
 ) -> io::Result<()> {
+    // SAFETY: forwarded from the caller.
+    unsafe { map_fixed(addr, len, fd, offset, false) }
+}
+
+/// Maps `len` bytes of `fd` at `offset`, writable, over `[addr, addr + len)`:
+/// shared with the file, or a private copy-on-write view of it.
+///
+/// # Safety
+///
+/// The range must be a mapping the caller owns; whatever it showed is
+/// replaced.
+pub(crate) unsafe fn map_fixed(
+    addr: usize,
+    len: usize,
+    fd: BorrowedFd<'_>,
+    offset: usize,
+    private: bool,
+) -> io::Result<()> {
     let offset =
         libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EOVERFLOW))?;
-    // SAFETY: the caller owns the range; MAP_FIXED replaces its reservation.
+    let sharing = if private {
+        libc::MAP_PRIVATE
+    } else {
+        libc::MAP_SHARED
+    };
+    // SAFETY: the caller owns the range; MAP_FIXED replaces what it showed.
     let got = unsafe {
         libc::mmap(
             addr as *mut libc::c_void,
             len,
             libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_FIXED,
+            sharing | libc::MAP_FIXED,
             fd.as_raw_fd(),
             offset,
         )
@@ -259,6 +285,28 @@ pub(crate) fn set_len(fd: &OwnedFd, len: usize) -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+/// The length of the file `fd`.
+pub(crate) fn file_len(fd: BorrowedFd<'_>) -> io::Result<usize> {
+    // SAFETY: an all-zero stat is a valid value to fill in.
+    let mut stat: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes the struct we pass.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut stat) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(stat.st_size).unwrap_or(0))
+}
+
+/// Makes descriptor number `target` name `new`'s file (close-on-exec), and
+/// closes `new`.
+pub(crate) fn replace_fd(new: OwnedFd, target: std::os::fd::RawFd) -> io::Result<()> {
+    // SAFETY: dup3 on descriptors this crate owns; `target` is replaced
+    // atomically, so every user of the number sees the new file.
+    if unsafe { libc::dup3(new.as_raw_fd(), target, libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Frees the physical pages of `[offset, offset + len)` of the backing object.

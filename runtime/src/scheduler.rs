@@ -113,6 +113,11 @@ impl Runtime {
         unsafe { BorrowedFd::borrow_raw(self.backing) }
     }
 
+    /// Runs `f` on the stack pool; `None` if it is in use.
+    pub(crate) fn with_pool<R>(&self, f: impl FnOnce(&StackPool) -> R) -> Option<R> {
+        self.pool.try_borrow().ok().map(|pool| f(&pool))
+    }
+
     /// Whether deadlocked coroutines are being unwound.
     pub(crate) fn tearing_down(&self) -> bool {
         self.tearing_down.get()

@@ -37,6 +37,10 @@ unsafe extern "C" {
     pub safe fn add(a: c_int, b: c_int) -> c_int;
     /// Calls the empty callback `empty_cb` (benchmarks).
     pub safe fn call_empty_cb() -> c_int;
+    /// Calls `fork_prelude_cb` (which moves a small stack), then forks; the
+    /// child zeroes `buf` and exits 7 if it saw its writes and the move;
+    /// returns the child's exit code (negative if fork or wait failed).
+    pub fn fork_and_scribble(buf: *mut u8, len: usize) -> c_int;
 }
 
 #[coffi::foreign_call(errno)]
@@ -162,6 +166,13 @@ extern "C" fn cmp_ints(a: *const c_void, b: *const c_void) -> c_int {
 /// The comparator as the function pointer `qsort` takes.
 pub fn int_comparator() -> Option<unsafe extern "C" fn(*const c_void, *const c_void) -> c_int> {
     Some(cmp_ints)
+}
+
+/// Run by `fork_and_scribble` before it forks: needs 256 KiB, so a small
+/// coroutine's stack moves; returns 1 when it did.
+#[coffi::export_callback(stack = 262144)]
+extern "C" fn fork_prelude_cb() -> c_int {
+    c_int::from(coffi::stack_info().is_some_and(|info| info.relocations > 0))
 }
 
 /// An empty callback (benchmarks).

@@ -9,6 +9,7 @@
 //! longer than `d`, at `window.top - d`.
 
 mod pool;
+pub(crate) mod remap;
 mod scheduler_stack;
 pub(crate) mod strict;
 mod window;

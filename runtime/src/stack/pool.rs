@@ -37,6 +37,9 @@ pub(crate) struct StackPool {
     warm: Vec<Box<CoroutineStack>>,
     /// Released slots: no mapping, no pages.
     cold: Vec<usize>,
+    /// The stacks handed out, by slot (null where none is): `fork` maps
+    /// every window of this runtime again in the child.
+    handed_out: Vec<*const CoroutineStack>,
 }
 
 impl StackPool {
@@ -53,6 +56,7 @@ impl StackPool {
             slots_used: 0,
             warm: Vec::new(),
             cold: Vec::new(),
+            handed_out: Vec::new(),
         })
     }
 
@@ -63,6 +67,25 @@ impl StackPool {
 
     /// A stack for a new coroutine.
     pub(crate) fn acquire(&mut self) -> Result<Box<CoroutineStack>, Error> {
+        let stack = self.take_stack()?;
+        if self.handed_out.len() <= stack.slot {
+            self.handed_out.resize(stack.slot + 1, std::ptr::null());
+        }
+        self.handed_out[stack.slot] = &*stack;
+        Ok(stack)
+    }
+
+    /// Every stack of this runtime: handed out, and kept warm.
+    pub(crate) fn for_each_stack(&self, mut f: impl FnMut(&CoroutineStack)) {
+        for &stack in self.handed_out.iter().filter(|s| !s.is_null()) {
+            // SAFETY: a handed-out stack is boxed and alive until `release`
+            // clears its entry.
+            f(unsafe { &*stack });
+        }
+        self.warm.iter().for_each(|stack| f(stack));
+    }
+
+    fn take_stack(&mut self) -> Result<Box<CoroutineStack>, Error> {
         if let Some(stack) = self.warm.pop() {
             return Ok(stack);
         }
@@ -103,6 +126,7 @@ impl StackPool {
     ///
     /// The coroutine that ran on `stack` must have finished and been dropped.
     pub(crate) unsafe fn release(&mut self, stack: Box<CoroutineStack>) {
+        self.handed_out[stack.slot] = std::ptr::null();
         // SAFETY: forwarded from the caller.
         let super::Reset { kept, deepest } = unsafe { stack.reset() };
         let slot_end = stack.slot_end();

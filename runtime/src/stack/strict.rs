@@ -112,6 +112,19 @@ impl Drop for StrictFrame<'_> {
     }
 }
 
+/// Makes the protections inside `window` again, after it was mapped anew.
+pub(crate) fn reprotect(stack: &CoroutineStack, window: &Window) -> std::io::Result<()> {
+    for p in stack.strict.protections.borrow().iter() {
+        if window.contains(p.addr) {
+            // SAFETY: as in `protect_after_relocation`: an alias of a live
+            // frame's pages, which only the shim writes, through the newest
+            // window.
+            unsafe { os::protect(p.addr, p.len, false) }?;
+        }
+    }
+    Ok(())
+}
+
 /// After a relocation made during a foreign call: makes the aliases of every
 /// live frame's pages in every window but the newest read-only.
 ///
