@@ -2,7 +2,7 @@
 # coffi vs. cgo, in one run on this machine (issue #5):
 #   1. coffi's criterion benches (tests/benches/calls.rs), short times;
 #   2. the 100 000 parked coroutines bench (tests/benches/parked.rs);
-#   3. the same scenarios with Go's cgo (benches/cgo), installing Debian's
+#   3. the same scenarios with Go's cgo (tests/benches/cgo), installing Debian's
 #      golang-go when `go` is missing;
 # then prints one markdown table (scenario, coffi ns/op, cgo ns/op, ratio),
 # the targets of the issue met or missed, and the parked table. Everything
@@ -63,10 +63,10 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
     }
 fi
 
-echo "== cgo: benches/cgo ($(go version))" >&2
+echo "== cgo: tests/benches/cgo ($(go version))" >&2
 export GOCACHE="$root/target/go/cache" GOPATH="$root/target/go/path"
 export GOFLAGS=-mod=mod GOPROXY=off
-(cd benches/cgo && go build -o "$out/cgo-bench" .)
+(cd tests/benches/cgo && go build -o "$out/cgo-bench" .)
 "$out/cgo-bench" -benchtime "$go_benchtime" -count "$go_count" -out "$out/cgo.tsv" >"$out/cgo.log"
 
 # One table: scenario | coffi key | cgo key (- when Go has no counterpart).
