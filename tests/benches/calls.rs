@@ -1,6 +1,6 @@
-//! What a call costs, from the floor up (issue #5; `benches/cgo/` measures the
-//! same scenarios with Go's cgo, `scripts/bench-vs-cgo.sh` puts them side by
-//! side):
+//! What a call costs, from the floor up (issue #5; `tests/benches/cgo/`
+//! measures the same scenarios with Go's cgo, `scripts/bench-vs-cgo.sh` puts
+//! them side by side):
 //!
 //! 1. `floor/*`: a direct `extern "C"` call of `empty()` and `add(a, b)` from
 //!    the bench thread, no coffi involved;

@@ -1,55 +1,11 @@
 //! Helpers shared by the runtime's integration tests.
-#![allow(dead_code)]
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code, unused_imports)]
 
 use std::ffi::c_void;
-use std::process::{Command, Output};
 
-/// Name of the environment variable that tells a re-executed test binary
-/// which scenario to run.
-const CHILD_ENV: &str = "COFFI_TEST_CHILD";
-
-/// True in the child process started by [`run_in_child`] for `scenario`.
-pub fn is_child(scenario: &str) -> bool {
-    std::env::var(CHILD_ENV).as_deref() == Ok(scenario)
-}
-
-/// Re-runs the current test binary, only test `test`, with `scenario` set,
-/// and returns its output.
-pub fn run_in_child(test: &str, scenario: &str) -> Output {
-    let exe = std::env::current_exe().expect("test binary path");
-    Command::new(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, scenario)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("re-run the test binary")
-}
-
-/// Asserts that the child died (by a signal or a failing exit) and that its
-/// stderr contains every one of `needles`; returns the stderr.
-pub fn assert_died_with(out: &Output, needles: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        !out.status.success(),
-        "the child should have died, but exited with {:?}; stderr:\n{stderr}",
-        out.status
-    );
-    for needle in needles {
-        assert!(
-            stderr.contains(needle),
-            "stderr of the child lacks {needle:?}:\n{stderr}"
-        );
-    }
-    stderr
-}
-
-/// Number of lines of /proc/self/maps.
-pub fn mappings() -> usize {
-    std::fs::read_to_string("/proc/self/maps")
-        .expect("read /proc/self/maps")
-        .lines()
-        .count()
-}
+// The child-process harness and /proc readings, shared with coffi-tests.
+pub use coffi_test_support::{assert_died_with, is_child, mappings, panic_message, run_in_child};
 
 /// The frame of the hand-written shims below: one `int` return slot.
 #[repr(C)]

@@ -1,3 +1,0 @@
-module coffi.invalid/benches/cgo
-
-go 1.19
