@@ -192,9 +192,9 @@ fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
     }
     let ctx = ctx();
     let Some(stack) = ctx.stack() else {
-        return describe_scheduler_overflow(ctx, addr, msg);
+        return describe_scheduler_overflow(ctx, addr, sp, msg);
     };
-    if describe_scheduler_overflow(ctx, addr, msg) {
+    if describe_scheduler_overflow(ctx, addr, sp, msg) {
         return true;
     }
     // An overflow: a window's guard was hit or, when a frame larger than the
@@ -226,7 +226,8 @@ fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
          {sp:#x}) past the bottom of window {index} [{:#x}, {:#x}) ({} bytes). Call C \
          that needs stack through #[foreign_call], or give the coroutine more room: \
          raise coffi::Builder::initial_stack, wrap deep code in coffi::maybe_grow, or \
-         raise #[export_callback(stack = N)] for callbacks; aborting.\n",
+         raise #[export_callback(stack = N)] for callbacks. (A signal handler installed \
+         without SA_ONSTACK also runs on the coroutine's stack.) Aborting.\n",
         window.bottom,
         window.top,
         window.len(),
@@ -234,17 +235,31 @@ fn describe(addr: usize, sp: usize, msg: &mut MessageBuf) -> bool {
     true
 }
 
-/// Writes the message for a fault in the scheduler stack's guard page.
-fn describe_scheduler_overflow(ctx: &ThreadCtx, addr: usize, msg: &mut MessageBuf) -> bool {
+/// Writes the message for an overflow of the scheduler stack: a fault in
+/// its guard, or, when C running there moved its stack pointer past the
+/// whole guard in one frame (a large `alloca` or array, in C built without
+/// stack-clash protection), a fault below the guard with the stack pointer
+/// below it too.
+fn describe_scheduler_overflow(
+    ctx: &ThreadCtx,
+    addr: usize,
+    sp: usize,
+    msg: &mut MessageBuf,
+) -> bool {
     let (guard, bottom) = ctx.sched_guard.get();
-    if !(guard <= addr && addr < bottom) {
+    let in_guard = guard <= addr && addr < bottom;
+    let jumped_over = ctx.mode.get() == Mode::Foreign
+        && sp < guard
+        && guard - sp <= OVERFLOW_REACH
+        && addr < guard;
+    if !in_guard && !jumped_over {
         return false;
     }
     let _ = write!(
         msg,
-        "\ncoffi: stack overflow on the scheduler stack (fault at {addr:#x}): C code called \
-         through #[foreign_call] needed more than the scheduler stack has; raise \
-         coffi::Builder::scheduler_stack; aborting.\n"
+        "\ncoffi: stack overflow on the scheduler stack (fault at {addr:#x}, stack pointer \
+         {sp:#x}, stack bottom {bottom:#x}): C code called through #[foreign_call] needed more \
+         than the scheduler stack has; raise coffi::Builder::scheduler_stack; aborting.\n"
     );
     true
 }

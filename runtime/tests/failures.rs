@@ -557,3 +557,47 @@ fn a_panic_hook_set_after_the_first_run_still_runs_on_the_scheduler_stack() {
         "{stderr}"
     );
 }
+
+/// Stands for C with a frame larger than a page that touches only its
+/// lowest byte (a large `alloca` in C built without stack-clash
+/// protection): moves the stack pointer down `JUMP` bytes and writes there.
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" fn jumping_c(_a: *mut c_void, _top: *const usize) {
+    const JUMP: usize = 1536 * 1024;
+    // SAFETY: deliberately out of bounds: the write lands below the 1 MiB
+    // scheduler stack, which must fault with coffi's message.
+    unsafe {
+        std::arch::asm!(
+            "sub rsp, {jump}",
+            "mov byte ptr [rsp], 1",
+            "add rsp, {jump}",
+            jump = in(reg) JUMP,
+        )
+    };
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn a_c_frame_that_jumps_past_the_scheduler_stack_is_reported_as_its_overflow() {
+    if is_child("jump") {
+        coffi::Builder::new()
+            .scheduler_stack(1 << 20)
+            .run(|| {
+                // SAFETY: the shim ignores its frame.
+                unsafe { coffi::__private::call_foreign(jumping_c, std::ptr::null_mut::<u8>()) }
+            })
+            .unwrap();
+        return;
+    }
+    let out = run_in_child(
+        "a_c_frame_that_jumps_past_the_scheduler_stack_is_reported_as_its_overflow",
+        "jump",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "stack overflow on the scheduler stack",
+            "Builder::scheduler_stack",
+        ],
+    );
+}

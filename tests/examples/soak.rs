@@ -209,16 +209,7 @@ fn do_op(op: Op, x: c_int) -> Result<(), String> {
             let mut v: Vec<c_int> = (0..32).map(|k| ((k * 37 + x) % 101) - 50).collect();
             let mut want = v.clone();
             want.sort_unstable();
-            // SAFETY: base, nmemb and size describe `v`; the comparator
-            // compares ints.
-            unsafe {
-                ffi::qsort(
-                    v.as_mut_ptr().cast(),
-                    v.len(),
-                    size_of::<c_int>(),
-                    ffi::int_comparator(),
-                )
-            };
+            ffi::qsort_ints(&mut v);
             if v == want {
                 Ok(())
             } else {

@@ -29,15 +29,7 @@ fn work(i: u32) -> (i64, i64) {
                 .collect();
             let mut want = v.clone();
             want.sort_unstable();
-            // SAFETY: base/nmemb/size describe `v`; the comparator takes ints.
-            unsafe {
-                ffi::qsort(
-                    v.as_mut_ptr().cast(),
-                    v.len(),
-                    size_of::<c_int>(),
-                    ffi::int_comparator(),
-                )
-            };
+            ffi::qsort_ints(&mut v);
             (i64::from(v == want), 1)
         }
     }

@@ -168,6 +168,20 @@ pub fn int_comparator() -> Option<unsafe extern "C" fn(*const c_void, *const c_v
     Some(cmp_ints)
 }
 
+/// Sorts `v` with libc's `qsort` and the exported Rust comparator.
+pub fn qsort_ints(v: &mut [c_int]) {
+    // SAFETY: base, nmemb and size describe `v`; the comparator compares
+    // `c_int`s.
+    unsafe {
+        qsort(
+            v.as_mut_ptr().cast(),
+            v.len(),
+            size_of::<c_int>(),
+            int_comparator(),
+        )
+    };
+}
+
 /// Run by `fork_and_scribble` before it forks: needs 256 KiB, so a small
 /// coroutine's stack moves; returns 1 when it did.
 #[coffi::export_callback(stack = 262144)]

@@ -14,15 +14,7 @@ fn qsort_of_10000_ints_with_an_exported_comparator() {
         .run(|| {
             let h = coffi::spawn(|| {
                 let mut v: Vec<c_int> = (0..10_000).map(|i| (i * 7919) % 10_007 - 5000).collect();
-                // SAFETY: base/nmemb/size describe `v`; the comparator takes ints.
-                unsafe {
-                    ffi::qsort(
-                        v.as_mut_ptr().cast(),
-                        v.len(),
-                        size_of::<c_int>(),
-                        ffi::int_comparator(),
-                    )
-                };
+                ffi::qsort_ints(&mut v);
                 v
             });
             h.join().unwrap()

@@ -3,8 +3,11 @@
 use crate::error::Error;
 use crate::os;
 
-/// A private mapping with a guard below (as large as a coroutine window's:
-/// C frames that skip a single page still land in it), unmapped when dropped.
+/// A private mapping with a guard below, unmapped when dropped. The guard is
+/// as large as the stack (at least a coroutine window's guard): C frames
+/// that skip a page, or a large `alloca` in C built without stack-clash
+/// protection, still land in it rather than in a mapping below. It is
+/// reserved address space only: it costs no memory.
 pub(crate) struct SchedulerStack {
     /// Start of the mapping: the guard.
     pub(crate) guard: usize,
@@ -17,8 +20,8 @@ pub(crate) struct SchedulerStack {
 impl SchedulerStack {
     /// Maps a stack of `bytes` (rounded up to pages) with a guard below.
     pub(crate) fn allocate(bytes: usize) -> Result<SchedulerStack, Error> {
-        let guard_len = os::guard_size();
         let len = os::round_to_page(bytes);
+        let guard_len = os::guard_size().max(len);
         let failed = |e| os::os_error("allocating the scheduler stack", e);
         let guard = os::reserve(guard_len.saturating_add(len)).map_err(failed)?;
         let stack = SchedulerStack {
