@@ -118,7 +118,7 @@ fn c_code_runs_on_the_scheduler_stack_not_on_the_coroutine() {
         let mut frame = 0usize;
         // SAFETY: `where_am_i` takes a usize frame; no callback, no move.
         unsafe { coffi::__private::call_foreign(where_am_i, &raw mut frame) };
-        let on_coroutine = frame < info.top && frame >= info.top - info.limit;
+        let on_coroutine = frame < info.top && frame >= info.top - info.window_len;
         assert!(
             !on_coroutine,
             "C ran at {frame:#x}, inside the coroutine stack"
