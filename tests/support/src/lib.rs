@@ -117,12 +117,9 @@ mod tests {
     fn proc_readings_are_plausible() {
         assert!(mappings() > 0);
         assert!(rss_kib() > 0);
-        // A file opened here adds exactly one descriptor.
-        let before = open_fds();
-        let file = std::fs::File::open("/proc/self/status").unwrap();
-        assert_eq!(open_fds(), before + 1);
-        drop(file);
-        assert_eq!(open_fds(), before);
+        // Counts, not exact deltas: tests of this binary run in parallel
+        // and open files of their own.
+        assert!(open_fds() >= 3, "stdin, stdout and stderr at least");
         assert_eq!(status_kib("NoSuchField"), None);
     }
 
