@@ -1,6 +1,6 @@
 //! Waiting for a coroutine: [`JoinHandle`].
 
-use crate::scheduler::{ParkSlot, Suspend, suspend, wake};
+use crate::scheduler::{Parked, Suspend, running_key, suspend, wake};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::thread;
@@ -10,7 +10,7 @@ pub(crate) struct JoinState<T> {
     result: RefCell<Option<thread::Result<T>>>,
     finished: Cell<bool>,
     /// The key of the coroutine parked in `join`, if any.
-    waiter: ParkSlot,
+    waiter: Cell<Option<usize>>,
 }
 
 impl<T> JoinState<T> {
@@ -66,7 +66,8 @@ impl<T> JoinHandle<T> {
             if self.state.finished.get() {
                 panic!("coffi: JoinHandle::join: the result was already taken");
             }
-            suspend(Suspend::Park(&self.state.waiter), "JoinHandle::join");
+            self.state.waiter.set(running_key());
+            suspend(Suspend::Park(Parked::Join), "JoinHandle::join");
         }
     }
 

@@ -56,6 +56,7 @@ mod ffi;
 mod fork;
 mod info;
 mod join;
+pub mod net;
 mod os;
 mod panic_hook;
 mod scheduler;
@@ -63,6 +64,7 @@ mod shim_abi;
 mod spawn;
 mod stack;
 mod stats;
+mod wait;
 
 #[doc(hidden)]
 pub mod __private;
@@ -79,3 +81,4 @@ pub use join::JoinHandle;
 pub use scheduler::yield_now;
 pub use spawn::{spawn, try_spawn};
 pub use stats::Stats;
+pub use wait::{sleep, wait};

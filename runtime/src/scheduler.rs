@@ -1,9 +1,14 @@
 //! The scheduler: one per `run`, single-threaded, on its own stack.
 //!
-//! Coroutines are ready (in a queue, run in order) or parked (in a slab,
-//! under the key [`wake`] takes). When every live coroutine is parked and
-//! none is ready, nothing can wake them: a deadlock, which the scheduler
-//! reports after unwinding them so their stacks go back to the pool.
+//! Every coroutine has a key in a slab for its whole life. It is running,
+//! ready (its key in the ready queue) or parked: in `JoinHandle::join`, or
+//! on a future in [`wait`](crate::wait). Wakers, which may be called from
+//! any thread, send the key through a channel that the scheduler drains
+//! between coroutines; when no coroutine is ready it sleeps in async-io's
+//! reactor (`block_on`) until a wake arrives, so I/O and timer events wake
+//! it directly. When every live coroutine is parked in a join, nothing can
+//! wake them: a deadlock, which the scheduler reports after unwinding them
+//! so their stacks go back to the pool.
 
 use crate::arch::{self, STACK_ALIGN};
 use crate::context::{Mode, ctx};
@@ -17,22 +22,29 @@ use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
+use std::sync::Arc;
+use std::task::{Wake, Waker};
 
 /// Scheduler-stack bytes left to the frames of `Coroutine::resume` below the
 /// point where the scheduler reads its stack pointer; foreign calls start
 /// below them.
 const RESUME_RESERVE: usize = 16 * 1024;
 
-/// Where a parked coroutine's key is written, for whoever will [`wake`] it.
-pub(crate) type ParkSlot = Cell<Option<usize>>;
+/// What a parked coroutine waits for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Parked {
+    /// Another coroutine of this runtime to finish.
+    Join,
+    /// A future's waker.
+    Future,
+}
 
 /// Why a coroutine suspended.
 pub(crate) enum Suspend {
     /// `yield_now`: run again after the others.
     Yield,
-    /// Park until [`wake`] is called with the key the scheduler writes into
-    /// the slot.
-    Park(*const ParkSlot),
+    /// Park until [`wake`] is called with its key.
+    Park(Parked),
 }
 
 type CoYielder = corosensei::Yielder<(), Suspend>;
@@ -44,18 +56,38 @@ struct Task {
     yielder: *const CoYielder,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Ready,
+    Running,
+    Parked(Parked),
+}
+
+/// A coroutine's place in the slab: its task (taken out while it runs) and
+/// its state.
+struct Slot {
+    task: Option<Box<Task>>,
+    state: State,
+}
+
 /// The state of one `run`.
 pub(crate) struct Runtime {
     pool: RefCell<StackPool>,
     backing: RawFd,
-    ready: RefCell<VecDeque<Box<Task>>>,
-    parked: RefCell<Slab<Box<Task>>>,
-    /// Coroutines started and not finished.
-    live: Cell<usize>,
+    slots: RefCell<Slab<Slot>>,
+    ready: RefCell<VecDeque<usize>>,
+    /// The running coroutine's key.
+    running: Cell<Option<usize>>,
+    /// Coroutines parked in a join, and on a future.
+    parked_in_join: Cell<usize>,
+    parked_on_future: Cell<usize>,
     /// The running coroutine's yielder.
     yielder: Cell<*const CoYielder>,
     /// Set while deadlocked coroutines are unwound.
     tearing_down: Cell<bool>,
+    /// Keys of coroutines woken by wakers, from any thread.
+    woken_tx: async_channel::Sender<usize>,
+    woken_rx: async_channel::Receiver<usize>,
 }
 
 thread_local! {
@@ -82,17 +114,40 @@ impl Drop for Entered<'_> {
     }
 }
 
+/// Wakes one coroutine: sends its key to its runtime's scheduler.
+struct CoroutineWaker {
+    key: usize,
+    woken: async_channel::Sender<usize>,
+}
+
+impl Wake for CoroutineWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // An unbounded channel refuses only once the runtime is gone: then
+        // there is nothing left to wake.
+        let _ = self.woken.try_send(self.key);
+    }
+}
+
 impl Runtime {
     /// A runtime whose coroutines take their stacks from `pool`.
     pub(crate) fn new(pool: StackPool) -> Self {
+        let (woken_tx, woken_rx) = async_channel::unbounded();
         Runtime {
             backing: pool.fd().as_raw_fd(),
             pool: RefCell::new(pool),
+            slots: RefCell::new(Slab::new()),
             ready: RefCell::new(VecDeque::new()),
-            parked: RefCell::new(Slab::new()),
-            live: Cell::new(0),
+            running: Cell::new(None),
+            parked_in_join: Cell::new(0),
+            parked_on_future: Cell::new(0),
             yielder: Cell::new(ptr::null()),
             tearing_down: Cell::new(false),
+            woken_tx,
+            woken_rx,
         }
     }
 
@@ -140,24 +195,75 @@ impl Runtime {
             }
             body();
         });
-        self.live.set(self.live.get() + 1);
-        self.ready.borrow_mut().push_back(Box::new(Task {
-            coroutine,
-            stack,
-            yielder: ptr::null(),
-        }));
+        let key = self.slots.borrow_mut().insert(Slot {
+            task: Some(Box::new(Task {
+                coroutine,
+                stack,
+                yielder: ptr::null(),
+            })),
+            state: State::Ready,
+        });
+        self.ready.borrow_mut().push_back(key);
         bump(&ctx().stats.spawned);
         Ok(())
     }
+
+    /// The key of the running coroutine.
+    pub(crate) fn running_key(&self) -> Option<usize> {
+        self.running.get()
+    }
+
+    /// A waker that re-queues the running coroutine, from any thread.
+    pub(crate) fn waker(&self) -> Option<Waker> {
+        let key = self.running.get()?;
+        Some(Waker::from(Arc::new(CoroutineWaker {
+            key,
+            woken: self.woken_tx.clone(),
+        })))
+    }
+
+    /// Makes the coroutine under `key` ready if it is parked; anything else
+    /// (ready, running, finished: a spurious or late wake) is ignored.
+    fn make_ready(&self, key: usize) {
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(key) else {
+            return;
+        };
+        let State::Parked(kind) = slot.state else {
+            return;
+        };
+        slot.state = State::Ready;
+        let count = match kind {
+            Parked::Join => &self.parked_in_join,
+            Parked::Future => &self.parked_on_future,
+        };
+        count.set(count.get() - 1);
+        self.ready.borrow_mut().push_back(key);
+    }
+
+    /// Makes ready the coroutines woken from other threads (or by wakers
+    /// called on this one) since the last look.
+    fn drain_woken(&self) {
+        while let Ok(key) = self.woken_rx.try_recv() {
+            self.make_ready(key);
+        }
+    }
+
+    fn live(&self) -> usize {
+        self.slots.borrow().len()
+    }
 }
 
-/// Moves the coroutine parked under `key` to the back of the ready queue.
-/// A key that is not parked (any more) is ignored.
+/// The key of the coroutine running on this thread, if any.
+pub(crate) fn running_key() -> Option<usize> {
+    runtime()?.running_key()
+}
+
+/// Makes the coroutine under `key` of this thread's runtime ready if it is
+/// parked.
 pub(crate) fn wake(key: usize) {
-    let Some(runtime) = runtime() else { return };
-    let task = runtime.parked.borrow_mut().try_remove(key);
-    if let Some(task) = task {
-        runtime.ready.borrow_mut().push_back(task);
+    if let Some(runtime) = runtime() {
+        runtime.make_ready(key);
     }
 }
 
@@ -189,18 +295,35 @@ fn as_running<R>(
 pub(crate) fn schedule(runtime: &Runtime) {
     let mut deadlocked = 0;
     loop {
-        while let Some(task) = pop_ready(runtime) {
-            resume(runtime, task);
+        runtime.drain_woken();
+        let next = runtime.ready.borrow_mut().pop_front();
+        if let Some(key) = next {
+            resume(runtime, key);
+            continue;
         }
-        if runtime.live.get() == 0 || runtime.tearing_down.get() {
+        if runtime.live() == 0 || runtime.tearing_down.get() {
             break;
         }
-        // Every live coroutine is parked and nothing can wake them (a join
-        // cycle): unwind them, as dropping their coroutines does, so their
-        // destructors run and their stacks go back to the pool.
-        deadlocked = runtime.live.get();
+        if runtime.parked_on_future.get() > 0 {
+            // Sleep in the reactor until a waker sends a key: I/O and
+            // timers are driven on this thread meanwhile.
+            if let Ok(key) = async_io::block_on(runtime.woken_rx.recv()) {
+                runtime.make_ready(key);
+            }
+            continue;
+        }
+        // Every live coroutine is parked in a join and nothing can wake
+        // them (a join cycle): unwind them, as dropping their coroutines
+        // does, so their destructors run and their stacks go back to the
+        // pool.
+        deadlocked = runtime.live();
         runtime.tearing_down.set(true);
-        let parked: Vec<Box<Task>> = runtime.parked.borrow_mut().drain().collect();
+        let parked: Vec<Box<Task>> = runtime
+            .slots
+            .borrow_mut()
+            .drain()
+            .filter_map(|slot| slot.task)
+            .collect();
         for task in parked {
             finish(runtime, *task);
         }
@@ -213,26 +336,46 @@ pub(crate) fn schedule(runtime: &Runtime) {
     }
 }
 
-fn pop_ready(runtime: &Runtime) -> Option<Box<Task>> {
-    runtime.ready.borrow_mut().pop_front()
-}
-
-fn resume(runtime: &Runtime, mut task: Box<Task>) {
+fn resume(runtime: &Runtime, key: usize) {
+    let task = {
+        let mut slots = runtime.slots.borrow_mut();
+        let slot = &mut slots[key];
+        slot.state = State::Running;
+        slot.task.take()
+    };
+    let Some(mut task) = task else {
+        unreachable!("a ready coroutine without its task");
+    };
+    runtime.running.set(Some(key));
     let Task {
         coroutine,
         stack,
         yielder,
     } = &mut *task;
-    match as_running(runtime, stack, yielder, || coroutine.resume(())) {
-        CoroutineResult::Yield(Suspend::Yield) => runtime.ready.borrow_mut().push_back(task),
-        CoroutineResult::Yield(Suspend::Park(slot)) => {
-            let key = runtime.parked.borrow_mut().insert(task);
-            // SAFETY: the slot is kept alive by the suspended coroutine,
-            // which waits for whoever reads it to wake it.
-            unsafe { (*slot).set(Some(key)) }
+    let result = as_running(runtime, stack, yielder, || coroutine.resume(()));
+    runtime.running.set(None);
+    let state = match result {
+        CoroutineResult::Yield(Suspend::Yield) => {
+            runtime.ready.borrow_mut().push_back(key);
+            State::Ready
         }
-        CoroutineResult::Return(()) => finish(runtime, *task),
-    }
+        CoroutineResult::Yield(Suspend::Park(kind)) => {
+            let count = match kind {
+                Parked::Join => &runtime.parked_in_join,
+                Parked::Future => &runtime.parked_on_future,
+            };
+            count.set(count.get() + 1);
+            State::Parked(kind)
+        }
+        CoroutineResult::Return(()) => {
+            runtime.slots.borrow_mut().remove(key);
+            return finish(runtime, *task);
+        }
+    };
+    let mut slots = runtime.slots.borrow_mut();
+    let slot = &mut slots[key];
+    slot.state = state;
+    slot.task = Some(task);
 }
 
 /// Drops a finished (or, when tearing down, parked) coroutine and gives its
@@ -250,7 +393,6 @@ fn finish(runtime: &Runtime, task: Task) {
             std::mem::forget(payload);
         }
     });
-    runtime.live.set(runtime.live.get() - 1);
     // SAFETY: the coroutine that ran on the stack has finished (or been
     // unwound) and been dropped.
     unsafe { runtime.pool.borrow_mut().release(stack) };
