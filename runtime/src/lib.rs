@@ -63,6 +63,7 @@ mod shim_abi;
 mod spawn;
 mod stack;
 mod stats;
+mod valgrind;
 
 #[doc(hidden)]
 pub mod __private;
