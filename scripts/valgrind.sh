@@ -6,7 +6,7 @@
 #   scripts/valgrind.sh            # everything
 #   scripts/valgrind.sh seed       # only test targets whose name starts so
 #
-# Logs are kept in target/valgrind/.
+# Logs are kept in target/valgrind/ (under CARGO_TARGET_DIR if set).
 #
 # Under valgrind coffi registers its stacks with valgrind, uses separate
 # guard mappings (valgrind does not know MADV_GUARD_INSTALL guard regions)
@@ -22,14 +22,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 only=${1:-}
-logs=target/valgrind
+logs=${CARGO_TARGET_DIR:-target}/valgrind
 mkdir -p "$logs"
 
-if ! command -v valgrind >/dev/null; then
+missing=()
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
+if ((${#missing[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq valgrind >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v cc >/dev/null || apt-get install -y -qq gcc libc6-dev >/dev/null
 
 start=$(date +%s)
 
@@ -39,8 +42,7 @@ executables() {
 }
 mapfile -t tests < <(cargo test -p coffi-tests --tests --no-run -q --message-format=json |
     executables | sort -u)
-cargo build -p coffi-tests --release --example tour -q
-tour=target/release/examples/tour
+tour=$(cargo build -p coffi-tests --release --example tour -q --message-format=json | executables)
 
 valgrind=(
     valgrind
