@@ -64,6 +64,7 @@ mod shim_abi;
 mod spawn;
 mod stack;
 mod stats;
+mod valgrind;
 mod wait;
 
 #[doc(hidden)]

@@ -340,10 +340,14 @@ pub(crate) mod guard_regions {
     /// regions work (to test that path, or to compare).
     pub(crate) const ENV: &str = "COFFI_GUARD_PAGES";
 
-    /// True until the kernel refused a guard region once (or `ENV` says no).
+    /// True until the kernel refused a guard region once (or `ENV` says
+    /// no, or the process runs under valgrind, which does not know guard
+    /// regions: it would take the region for ordinary memory).
     pub(crate) fn supported() -> bool {
         CHECKED_ENV.call_once(|| {
-            if std::env::var(ENV).as_deref() == Ok("mapping") {
+            if std::env::var(ENV).as_deref() == Ok("mapping")
+                || crate::valgrind::running_on_valgrind()
+            {
                 unsupported();
             }
         });

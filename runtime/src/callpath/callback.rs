@@ -71,6 +71,26 @@ fn make_room(ctx: &ThreadCtx, stack: &CoroutineStack, call_sp: usize, need: usiz
     room.sp
 }
 
+/// The callback runs at `sp` in the newest window, below the trampoline's
+/// frames at `call_sp` in an older one: tells valgrind's memcheck, which
+/// cannot see that the windows alias the same pages (see
+/// [`crate::valgrind::entering_alias`]). Not on the common path, where the
+/// callback runs in the trampoline's own window.
+fn tell_valgrind_about_aliases(stack: &CoroutineStack, call_sp: usize, sp: usize) {
+    if !crate::valgrind::running_on_valgrind() {
+        return;
+    }
+    let newest = stack.newest();
+    if let Some((index, _)) = stack.locate(call_sp)
+        && !newest.contains(call_sp)
+    {
+        crate::valgrind::entering_alias(sp, newest.top);
+        // The trampoline reads back, through its own window, what the shim
+        // writes through this one.
+        crate::valgrind::written_through_alias(call_sp, stack.window(index).top);
+    }
+}
+
 /// # Safety
 ///
 /// `ctx.mode` is `Foreign`.
@@ -94,7 +114,10 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
     } else {
         let room = catch_unwind(AssertUnwindSafe(|| make_room(ctx, stack, call_sp, need)));
         match room {
-            Ok(sp) => sp,
+            Ok(sp) => {
+                tell_valgrind_about_aliases(stack, call_sp, sp);
+                sp
+            }
             Err(payload) => {
                 stash_panic(name, true, payload);
                 return R::zeroed();

@@ -94,6 +94,8 @@ fn grow_and_run<R, F: FnOnce() -> R>(ctx: &ThreadCtx, red_zone: usize, f: F) -> 
     }
     // Windows are page-aligned aliases, so the offset keeps the alignment.
     let offset = stack.newest().top as isize - stack.window(index).top as isize;
+    // `f` starts just below this depth in the newest window.
+    crate::valgrind::switching_below_alias(stack.newest().top - depth);
     let saved_top = stack.current_top.replace(stack.newest().top);
     // SAFETY: the newest window aliases the current one; at the same depth
     // the moved stack pointer has `red_zone` bytes below it there, and

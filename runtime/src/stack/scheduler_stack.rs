@@ -15,6 +15,9 @@ pub(crate) struct SchedulerStack {
     pub(crate) bottom: usize,
     /// The stack top.
     pub(crate) top: usize,
+    /// Valgrind's id of the stack (`None` outside valgrind): see
+    /// [`crate::valgrind`].
+    valgrind_id: Option<usize>,
 }
 
 impl SchedulerStack {
@@ -24,20 +27,23 @@ impl SchedulerStack {
         let guard_len = os::guard_size().max(len);
         let failed = |e| os::os_error("allocating the scheduler stack", e);
         let guard = os::reserve(guard_len.saturating_add(len)).map_err(failed)?;
-        let stack = SchedulerStack {
+        let mut stack = SchedulerStack {
             guard,
             bottom: guard + guard_len,
             top: guard + guard_len + len,
+            valgrind_id: None,
         };
         // SAFETY: the range above the guard was just reserved by us;
         // on failure `stack` is dropped, which unmaps the reservation.
         unsafe { os::protect(stack.bottom, len, true) }.map_err(failed)?;
+        stack.valgrind_id = crate::valgrind::stack_register(stack.bottom, stack.top);
         Ok(stack)
     }
 }
 
 impl Drop for SchedulerStack {
     fn drop(&mut self) {
+        crate::valgrind::stack_deregister(self.valgrind_id);
         // SAFETY: the owner drops the stack only after everything that ran
         // on it has returned.
         unsafe { os::unmap(self.guard, self.top - self.guard) };

@@ -14,6 +14,9 @@ pub(crate) struct Window {
     pub(crate) bottom: usize,
     /// One past the highest usable address: the stack top.
     pub(crate) top: usize,
+    /// Valgrind's id of the window as a registered stack (`None`
+    /// outside valgrind): see [`crate::valgrind`].
+    valgrind_id: Option<usize>,
 }
 
 impl Window {
@@ -27,11 +30,16 @@ impl Window {
     pub(crate) fn map(fd: BorrowedFd<'_>, slot_end: usize, len: usize) -> io::Result<Window> {
         let mappings = os::guard_regions::mappings_per_window();
         os::map_limit::take(mappings)?;
-        let window = Self::map_taken(fd, slot_end, len);
-        if window.is_err() {
-            os::map_limit::give_back(mappings);
+        match Self::map_taken(fd, slot_end, len) {
+            Ok(mut window) => {
+                window.valgrind_id = crate::valgrind::stack_register(window.bottom, window.top);
+                Ok(window)
+            }
+            Err(err) => {
+                os::map_limit::give_back(mappings);
+                Err(err)
+            }
         }
-        window
     }
 
     /// [`Self::map`], once the mappings are taken from the budget.
@@ -46,6 +54,7 @@ impl Window {
                         guard,
                         bottom: guard + guard_len,
                         top: guard + guard_len + len,
+                        valgrind_id: None,
                     });
                 }
                 Err(err) => {
@@ -71,6 +80,7 @@ impl Window {
             guard,
             bottom,
             top: bottom + len,
+            valgrind_id: None,
         })
     }
 
@@ -95,6 +105,7 @@ impl Window {
     ///
     /// No live frame or pointer may refer to the window any more.
     pub(crate) unsafe fn unmap(self) {
+        crate::valgrind::stack_deregister(self.valgrind_id);
         // SAFETY: the caller promises nothing uses the range.
         unsafe { os::unmap(self.guard, self.top - self.guard) };
         os::map_limit::give_back(os::guard_regions::mappings_per_window());
