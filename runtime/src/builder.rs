@@ -4,10 +4,11 @@ use crate::context::ctx;
 use crate::error::{Error, ErrorKind};
 use crate::fault;
 use crate::os;
-use crate::scheduler::{Runtime, schedule};
+use crate::scheduler::{BlockingConfig, Runtime, schedule};
 use crate::spawn::spawn_on;
 use crate::stack::{SchedulerStack, StackPool};
 use std::panic::resume_unwind;
+use std::time::Duration;
 
 /// Default first window of a coroutine stack.
 ///
@@ -53,7 +54,16 @@ pub struct Builder {
     max_stack: usize,
     scheduler_stack: usize,
     strict: bool,
+    blocking_threads: usize,
+    slow_call_warning: Option<Duration>,
 }
+
+/// Default most helper threads for blocking foreign calls at once.
+///
+/// ```
+/// assert_eq!(coffi::DEFAULT_BLOCKING_THREADS, 64);
+/// ```
+pub const DEFAULT_BLOCKING_THREADS: usize = 64;
 
 impl Default for Builder {
     fn default() -> Self {
@@ -74,6 +84,8 @@ impl Builder {
             max_stack: DEFAULT_MAX_STACK,
             scheduler_stack: DEFAULT_SCHEDULER_STACK,
             strict: false,
+            blocking_threads: DEFAULT_BLOCKING_THREADS,
+            slow_call_warning: None,
         }
     }
 
@@ -135,6 +147,41 @@ impl Builder {
         self
     }
 
+    /// Most helper threads running `#[foreign_call(blocking)]` calls at once
+    /// (default [`DEFAULT_BLOCKING_THREADS`]); more calls wait in order.
+    /// Helpers start on demand, with stacks of the scheduler stack's size,
+    /// and exit after ten idle seconds. A callback that makes a blocking
+    /// call from a blocking call holds a second helper: nesting deeper than
+    /// this limit waits forever.
+    ///
+    /// ```
+    /// coffi::Builder::new().blocking_threads(4).run(|| ()).unwrap();
+    /// assert!(coffi::Builder::new().blocking_threads(0).run(|| ()).is_err());
+    /// ```
+    pub fn blocking_threads(mut self, n: usize) -> Self {
+        self.blocking_threads = n;
+        self
+    }
+
+    /// Reports ordinary (not `blocking`) foreign calls that take longer
+    /// than `limit`: they keep the scheduler thread, stalling every
+    /// coroutine of it. Each is counted in [`Stats::slow_calls`](crate::Stats),
+    /// and the first of each function is reported on stderr with a hint to
+    /// declare it `blocking`. Off by default (it reads the clock twice per
+    /// call).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// coffi::Builder::new()
+    ///     .slow_call_warning(Duration::from_millis(10))
+    ///     .run(|| ())
+    ///     .unwrap();
+    /// ```
+    pub fn slow_call_warning(mut self, limit: Duration) -> Self {
+        self.slow_call_warning = Some(limit);
+        self
+    }
+
     /// Runs `f` as the main coroutine of a new runtime on this thread, and
     /// every coroutine it spawns, until all have finished; returns what `f`
     /// returned.
@@ -180,6 +227,12 @@ impl Builder {
                 ),
             ));
         }
+        if self.blocking_threads == 0 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "coffi: blocking_threads must be at least 1",
+            ));
+        }
         let ctx = ctx();
         if Runtime::is_active() {
             return Err(Error::new(
@@ -194,9 +247,19 @@ impl Builder {
         let _alt_stack = fault::AltStack::ensure();
         let sched = SchedulerStack::allocate(self.scheduler_stack)?;
         let pool = StackPool::new(initial, max)?;
-        let runtime = Runtime::new(pool);
+        let runtime = Runtime::new(
+            pool,
+            BlockingConfig {
+                max_threads: self.blocking_threads,
+                stack_size: self.scheduler_stack,
+            },
+        );
         ctx.stats.reset(initial);
         ctx.strict.set(self.strict);
+        ctx.slow_call_nanos
+            .set(self.slow_call_warning.map_or(0, |limit| {
+                u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX).max(1)
+            }));
         ctx.sched_guard.set((sched.guard, sched.bottom));
         let _entered = runtime.enter();
         let _guard_bounds = SchedulerGuardBounds;
@@ -213,13 +276,15 @@ impl Builder {
     }
 }
 
-/// Forgets the scheduler stack's guard bounds when `run` ends, also by a
-/// panic.
+/// Forgets the scheduler stack's guard bounds and the slow-call threshold
+/// when `run` ends, also by a panic.
 struct SchedulerGuardBounds;
 
 impl Drop for SchedulerGuardBounds {
     fn drop(&mut self) {
-        ctx().sched_guard.set((0, 0));
+        let ctx = ctx();
+        ctx.sched_guard.set((0, 0));
+        ctx.slow_call_nanos.set(0);
     }
 }
 

@@ -38,6 +38,8 @@ pub(crate) struct ThreadCtx {
     pub(crate) panic_pending: Cell<bool>,
     /// Strict mode is on for this thread's runtime.
     pub(crate) strict: Cell<bool>,
+    /// `Builder::slow_call_warning` in nanoseconds (0: off).
+    pub(crate) slow_call_nanos: Cell<u64>,
     pub(crate) stats: StatCells,
 }
 
@@ -52,6 +54,7 @@ thread_local! {
             callback_depth: Cell::new(0),
             panic_pending: Cell::new(false),
             strict: Cell::new(false),
+            slow_call_nanos: Cell::new(0),
             stats: StatCells::new(),
         }
     };

@@ -47,6 +47,7 @@
 #![warn(missing_docs)]
 
 mod arch;
+mod blocking_pool;
 mod builder;
 mod callpath;
 mod context;
@@ -71,7 +72,8 @@ mod wait;
 pub mod __private;
 
 pub use builder::{
-    Builder, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK, DEFAULT_SCHEDULER_STACK, run,
+    Builder, DEFAULT_BLOCKING_THREADS, DEFAULT_INITIAL_STACK, DEFAULT_MAX_STACK,
+    DEFAULT_SCHEDULER_STACK, run,
 };
 pub use callpath::maybe_grow;
 pub use coffi_macros::{export_callback, foreign_call};

@@ -11,6 +11,7 @@
 //! so their stacks go back to the pool.
 
 use crate::arch::{self, STACK_ALIGN};
+use crate::blocking_pool::BlockingPool;
 use crate::context::{Mode, ctx};
 use crate::error::Error;
 use crate::stack::{CoroutineStack, FirstWindow, StackPool};
@@ -88,6 +89,18 @@ pub(crate) struct Runtime {
     /// Keys of coroutines woken by wakers, from any thread.
     woken_tx: async_channel::Sender<usize>,
     woken_rx: async_channel::Receiver<usize>,
+    /// Helper threads for blocking foreign calls, started on first use.
+    blocking: std::cell::OnceCell<BlockingPool>,
+    blocking_config: BlockingConfig,
+}
+
+/// What the helper threads of blocking foreign calls may be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockingConfig {
+    /// Most helper threads at once (`Builder::blocking_threads`).
+    pub(crate) max_threads: usize,
+    /// Stack size of each (`Builder::scheduler_stack`).
+    pub(crate) stack_size: usize,
 }
 
 thread_local! {
@@ -134,7 +147,7 @@ impl Wake for CoroutineWaker {
 
 impl Runtime {
     /// A runtime whose coroutines take their stacks from `pool`.
-    pub(crate) fn new(pool: StackPool) -> Self {
+    pub(crate) fn new(pool: StackPool, blocking_config: BlockingConfig) -> Self {
         let (woken_tx, woken_rx) = async_channel::unbounded();
         Runtime {
             backing: pool.fd().as_raw_fd(),
@@ -148,6 +161,8 @@ impl Runtime {
             tearing_down: Cell::new(false),
             woken_tx,
             woken_rx,
+            blocking: std::cell::OnceCell::new(),
+            blocking_config,
         }
     }
 
@@ -206,6 +221,16 @@ impl Runtime {
         self.ready.borrow_mut().push_back(key);
         bump(&ctx().stats.spawned);
         Ok(())
+    }
+
+    /// The helper threads of blocking foreign calls.
+    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
+        self.blocking.get_or_init(|| {
+            BlockingPool::new(
+                self.blocking_config.max_threads,
+                self.blocking_config.stack_size,
+            )
+        })
     }
 
     /// The key of the running coroutine.

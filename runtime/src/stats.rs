@@ -19,6 +19,12 @@ pub struct Stats {
     pub foreign_calls: u64,
     /// `#[export_callback]` bodies run on this thread (since the last `run` began).
     pub callbacks: u64,
+    /// `#[foreign_call(blocking)]` calls run on a helper thread (also
+    /// counted in `foreign_calls`).
+    pub blocking_calls: u64,
+    /// Ordinary foreign calls that took longer than
+    /// `Builder::slow_call_warning` (0 while it is off).
+    pub slow_calls: u64,
     /// Stack relocations: moves to a larger window (newly mapped, or one a
     /// pooled stack kept from an earlier coroutine).
     pub relocations: u64,
@@ -33,6 +39,8 @@ pub(crate) struct StatCells {
     pub(crate) spawned: Cell<u64>,
     pub(crate) foreign_calls: Cell<u64>,
     pub(crate) callbacks: Cell<u64>,
+    pub(crate) blocking_calls: Cell<u64>,
+    pub(crate) slow_calls: Cell<u64>,
     relocations: Cell<u64>,
     max_window: Cell<usize>,
 }
@@ -43,6 +51,8 @@ impl StatCells {
             spawned: Cell::new(0),
             foreign_calls: Cell::new(0),
             callbacks: Cell::new(0),
+            blocking_calls: Cell::new(0),
+            slow_calls: Cell::new(0),
             relocations: Cell::new(0),
             max_window: Cell::new(0),
         }
@@ -54,6 +64,8 @@ impl StatCells {
             spawned: self.spawned.get(),
             foreign_calls: self.foreign_calls.get(),
             callbacks: self.callbacks.get(),
+            blocking_calls: self.blocking_calls.get(),
+            slow_calls: self.slow_calls.get(),
             relocations: self.relocations.get(),
             max_window: self.max_window.get(),
         }
@@ -64,6 +76,8 @@ impl StatCells {
         self.spawned.set(0);
         self.foreign_calls.set(0);
         self.callbacks.set(0);
+        self.blocking_calls.set(0);
+        self.slow_calls.set(0);
         self.relocations.set(0);
         self.max_window.set(first_window);
     }

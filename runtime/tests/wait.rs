@@ -129,7 +129,10 @@ fn waiting_in_a_callback_under_a_foreign_call_panics_saying_why() {
         let h = coffi::spawn(|| call_int_shim(waiting_shim));
         common::panic_message(&*h.join().unwrap_err())
     });
-    assert!(msg.contains("coffi::wait called inside an #[export_callback]"), "{msg}");
+    assert!(
+        msg.contains("coffi::wait called inside an #[export_callback]"),
+        "{msg}"
+    );
     assert!(msg.contains("C frames are live"), "{msg}");
 }
 

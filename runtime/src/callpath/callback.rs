@@ -14,42 +14,68 @@ pub trait CallbackReturn: Sized {
     fn zeroed() -> Self;
 }
 
-/// Runs `body` and catches its panic for the enclosing foreign call.
-fn catch_callback<R: CallbackReturn>(name: &str, resumable: bool, body: impl FnOnce() -> R) -> R {
+/// Runs `body` and catches its panic for the enclosing foreign call; C
+/// then gets `on_panic()`.
+fn catch_callback<R>(
+    name: &str,
+    resumable: bool,
+    on_panic: impl FnOnce() -> R,
+    body: impl FnOnce() -> R,
+) -> R {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(value) => value,
         Err(payload) => {
             stash_panic(name, resumable, payload);
-            R::zeroed()
+            on_panic()
         }
     }
+}
+
+/// Runs the body of an exported callback with `need` bytes of stack; C
+/// gets [`CallbackReturn::zeroed`] if it panics. See [`callback`].
+pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
+    name: &'static str,
+    need: usize,
+    body: F,
+) -> R {
+    callback(name, need, R::zeroed, body)
 }
 
 /// Runs the body of an exported callback with `need` bytes of stack.
 ///
 /// Called from C inside a coroutine's foreign call, the body runs on the
 /// coroutine's newest window below its live frames, after relocating to a
-/// larger window when fewer than `need` bytes are free there. Called anywhere
-/// else, it runs right where it is. A panic is caught; C gets
-/// [`CallbackReturn::zeroed`] and the panic resumes when the foreign call
-/// returns.
-pub fn run_callback<R: CallbackReturn, F: FnOnce() -> R>(
+/// larger window when fewer than `need` bytes are free there. Called from C
+/// inside a blocking foreign call (on a helper thread), it runs on the
+/// coroutine's own thread, as part of the coroutine. Called anywhere else,
+/// it runs right where it is. A panic is caught; C gets `on_panic()`, the
+/// panic resumes when the foreign call returns, and until then every later
+/// callback under that call returns `on_panic()` at once, without running
+/// its body, so C finishes quickly.
+pub fn callback<R, P: FnOnce() -> R, F: FnOnce() -> R>(
     name: &'static str,
     need: usize,
+    on_panic: P,
     body: F,
 ) -> R {
     let ctx = ctx();
+    if ctx.panic_pending.get() {
+        return on_panic();
+    }
     bump(&ctx.stats.callbacks);
     match ctx.mode.get() {
         // SAFETY: mode `Foreign` means we are in C called by a coroutine's
         // foreign call, on the scheduler stack.
-        Mode::Foreign => unsafe { callback_on_coroutine(ctx, name, need, body) },
+        Mode::Foreign => unsafe { callback_on_coroutine(ctx, name, need, on_panic, body) },
         // C called straight from coroutine code: a foreign call resumes the
         // panic only if this coroutine is inside a callback of one.
-        Mode::Coroutine => catch_callback(name, ctx.callback_depth.get() > 0, || {
+        Mode::Coroutine => catch_callback(name, ctx.callback_depth.get() > 0, on_panic, || {
             crate::maybe_grow(need, body)
         }),
-        Mode::Plain => catch_callback(name, ctx.plain_depth.get() > 0, body),
+        Mode::Plain => match super::blocking::current_job() {
+            Some(job) => job.callback_at_home(need, on_panic, body),
+            None => catch_callback(name, ctx.plain_depth.get() > 0, on_panic, body),
+        },
     }
 }
 
@@ -94,10 +120,11 @@ fn tell_valgrind_about_aliases(stack: &CoroutineStack, call_sp: usize, sp: usize
 /// # Safety
 ///
 /// `ctx.mode` is `Foreign`.
-unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
+unsafe fn callback_on_coroutine<R, P: FnOnce() -> R, F: FnOnce() -> R>(
     ctx: &ThreadCtx,
     name: &'static str,
     need: usize,
+    on_panic: P,
     body: F,
 ) -> R {
     let Some(stack) = ctx.stack() else {
@@ -120,7 +147,7 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
             }
             Err(payload) => {
                 stash_panic(name, true, payload);
-                return R::zeroed();
+                return on_panic();
             }
         }
     };
@@ -138,7 +165,7 @@ unsafe fn callback_on_coroutine<R: CallbackReturn, F: FnOnce() -> R>(
             // Foreign calls made by the body go below the C frames that
             // called us.
             ctx.sched_sp.set(caller_sp & !(arch::STACK_ALIGN - 1));
-            catch_callback(name, true, body)
+            catch_callback(name, true, on_panic, body)
         })
     };
     ctx.mode.set(Mode::Foreign);

@@ -13,16 +13,41 @@ use std::ffi::c_void;
 /// The stack top a shim sees when no coroutine is running: it never moves.
 static NO_TOP: usize = 0;
 
+/// [`foreign_call`] of a shim with no name to report.
+///
+/// # Safety
+///
+/// As [`foreign_call`].
+#[inline]
+pub unsafe fn call_foreign<Frame>(shim: ShimFn, frame: *mut Frame) {
+    // SAFETY: forwarded from the caller.
+    unsafe { foreign_call("(unnamed)", shim, frame) }
+}
+
 /// Runs `shim(frame)` on the scheduler stack when called on a coroutine,
-/// directly otherwise; then resumes a panic that a callback caught meanwhile.
+/// directly otherwise; then resumes a panic that a callback caught
+/// meanwhile. `name` is the C function's, for the slow-call report.
 ///
 /// # Safety
 ///
 /// `frame` must point to the frame `shim` expects, valid for the whole call.
 #[inline]
-pub unsafe fn call_foreign<Frame>(shim: ShimFn, frame: *mut Frame) {
+pub unsafe fn foreign_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut Frame) {
     let ctx = ctx();
     bump(&ctx.stats.foreign_calls);
+    if ctx.slow_call_nanos.get() != 0 {
+        // SAFETY: forwarded from the caller.
+        return unsafe { super::slow::timed(ctx, name, || run_foreign(ctx, shim, frame)) };
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { run_foreign(ctx, shim, frame) }
+}
+
+/// # Safety
+///
+/// As [`foreign_call`].
+#[inline(always)]
+unsafe fn run_foreign<Frame>(ctx: &ThreadCtx, shim: ShimFn, frame: *mut Frame) {
     if ctx.mode.get() == Mode::Coroutine {
         if ctx.strict.get() {
             // SAFETY: forwarded from the caller; the mode is `Coroutine`.

@@ -8,12 +8,16 @@
 //! pointer it left and restores the cursor it changed when it returns, so
 //! calls nest to any depth.
 
+mod blocking;
 mod callback;
 mod foreign;
 mod grow;
+mod slow;
 
-pub use callback::{CallbackReturn, run_callback};
-pub use foreign::call_foreign;
+pub(crate) use blocking::Job;
+pub use blocking::blocking_call;
+pub use callback::{CallbackReturn, callback, run_callback};
+pub use foreign::{call_foreign, foreign_call};
 pub use grow::maybe_grow;
 
 use crate::context::{ThreadCtx, ctx};

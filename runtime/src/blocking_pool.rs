@@ -1,0 +1,150 @@
+//! The helper threads that run blocking foreign calls.
+//!
+//! Threads start on demand, up to `Builder::blocking_threads`, each with a
+//! stack of `Builder::scheduler_stack` bytes (C runs there as it would on
+//! the scheduler stack); calls beyond the limit wait in order. A thread
+//! idle for [`IDLE_EXIT`] exits. When the runtime ends (every coroutine has
+//! finished, so no call is in flight), the pool closes its queue and joins
+//! its threads.
+
+use crate::callpath::Job;
+use crate::error::{Error, ErrorKind};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How long a helper thread waits for work before it exits.
+pub(crate) const IDLE_EXIT: Duration = Duration::from_secs(10);
+
+#[derive(Default)]
+struct Counts {
+    threads: usize,
+    idle: usize,
+    queued: usize,
+}
+
+struct Shared {
+    counts: Mutex<Counts>,
+}
+
+impl Shared {
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        // The counters stay consistent: no code panics while holding them.
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A runtime's helper threads.
+pub(crate) struct BlockingPool {
+    jobs: Option<Sender<Arc<Job>>>,
+    receiver: Receiver<Arc<Job>>,
+    shared: Arc<Shared>,
+    max_threads: usize,
+    stack_size: usize,
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(max_threads: usize, stack_size: usize) -> Self {
+        let (jobs, receiver) = crossbeam_channel::unbounded();
+        BlockingPool {
+            jobs: Some(jobs),
+            receiver,
+            shared: Arc::new(Shared {
+                counts: Mutex::new(Counts::default()),
+            }),
+            max_threads,
+            stack_size,
+            handles: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Queues `job`, starting a helper thread when none is free and the
+    /// limit allows.
+    pub(crate) fn submit(&self, job: Arc<Job>) -> Result<(), Error> {
+        let mut counts = self.shared.counts();
+        if counts.queued + 1 > counts.idle && counts.threads < self.max_threads {
+            match self.start_thread() {
+                Ok(handle) => {
+                    counts.threads += 1;
+                    let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+                    handles.retain(|h| !h.is_finished());
+                    handles.push(handle);
+                }
+                Err(err) if counts.threads == 0 => {
+                    return Err(Error::new(
+                        ErrorKind::Os,
+                        format!(
+                            "coffi: starting a helper thread for a blocking foreign call failed: \
+                             {err}; lower Builder::scheduler_stack (each helper's stack size) or \
+                             raise the thread limit (`ulimit -u`)"
+                        ),
+                    ));
+                }
+                // Threads exist: the call waits for one of them.
+                Err(_) => {}
+            }
+        }
+        counts.queued += 1;
+        let Some(jobs) = &self.jobs else {
+            unreachable!("the pool's queue closes only when it is dropped");
+        };
+        // The pool keeps a receiver, so the queue is open.
+        let _ = jobs.send(job);
+        Ok(())
+    }
+
+    fn start_thread(&self) -> std::io::Result<JoinHandle<()>> {
+        let shared = Arc::clone(&self.shared);
+        let jobs = self.receiver.clone();
+        std::thread::Builder::new()
+            .name("coffi-blocking".into())
+            .stack_size(self.stack_size)
+            .spawn(move || helper(&shared, &jobs))
+    }
+}
+
+/// A helper thread: runs jobs until it has been idle for [`IDLE_EXIT`] or
+/// the pool is gone.
+fn helper(shared: &Shared, jobs: &Receiver<Arc<Job>>) {
+    loop {
+        shared.counts().idle += 1;
+        match jobs.recv_timeout(IDLE_EXIT) {
+            Ok(job) => {
+                {
+                    let mut counts = shared.counts();
+                    counts.idle -= 1;
+                    counts.queued -= 1;
+                }
+                job.run();
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let mut counts = shared.counts();
+                counts.idle -= 1;
+                if counts.queued == 0 {
+                    counts.threads -= 1;
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let mut counts = shared.counts();
+                counts.idle -= 1;
+                counts.threads -= 1;
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        // Closing the queue ends every idle helper; none is busy, since every
+        // coroutine (and so every blocking call) has finished.
+        self.jobs = None;
+        let handles = std::mem::take(self.handles.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for handle in handles {
+            let _ = handle.join();
+        }
+    }
+}

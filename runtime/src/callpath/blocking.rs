@@ -1,0 +1,271 @@
+//! Blocking foreign calls: the shim runs on a helper thread while the
+//! coroutine is parked and the others run; callbacks that C makes there go
+//! home, to run as part of the coroutine, on its thread and its stack.
+//!
+//! The coroutine and the helper meet in a [`Job`]: the helper runs the
+//! shim, and when C calls back it posts the callback in the job, wakes the
+//! coroutine and waits; the coroutine runs the body (moving its stack if it
+//! needs room), posts the result and parks again; when C returns, the
+//! helper marks the job done and wakes the coroutine. No C frame is ever
+//! live on the coroutine's thread, so a callback at home may wait, sleep,
+//! yield, join, spawn and make foreign calls, blocking or not.
+
+use super::foreign::foreign_call;
+use crate::context::{Mode, ctx};
+use crate::scheduler::runtime;
+use crate::shim_abi::ShimFn;
+use crate::stats::bump;
+use crate::wait;
+use std::any::Any;
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// Runs `shim(frame)` on one of the runtime's helper threads when called on
+/// a coroutine, parking it until C returns; elsewhere (a plain thread, or a
+/// callback under an ordinary foreign call, which cannot suspend) it runs
+/// in place like [`foreign_call`]. A panic of a callback resumes when the
+/// call returns.
+///
+/// # Safety
+///
+/// `frame` must point to the frame `shim` expects, valid for the whole call.
+pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut Frame) {
+    let ctx = ctx();
+    let at_home = ctx.mode.get() == Mode::Coroutine && ctx.callback_depth.get() == 0;
+    let (Some(runtime), Some(stack), true) = (runtime(), ctx.stack(), at_home) else {
+        // SAFETY: forwarded from the caller.
+        return unsafe { foreign_call(name, shim, frame) };
+    };
+    bump(&ctx.stats.foreign_calls);
+    bump(&ctx.stats.blocking_calls);
+    let job = Arc::new(Job {
+        shim,
+        frame: frame as usize,
+        top: AtomicUsize::new(stack.current_top.get()),
+        exchange: Mutex::new(Exchange {
+            step: Step::Running,
+            waker: None,
+        }),
+        callback_done: Condvar::new(),
+        panicked: AtomicBool::new(false),
+        panic: Mutex::new(None),
+    });
+    if let Err(err) = runtime.blocking_pool().submit(Arc::clone(&job)) {
+        panic!("{err}");
+    }
+    loop {
+        match wait(NextStep { job: &job }) {
+            Step::Done => break,
+            Step::Callback(request) => {
+                // SAFETY: the helper posted the request and waits for it;
+                // its data lives in the helper's frame until we answer.
+                unsafe { (request.run)(request.data, &job) };
+                job.lock().step = Step::CallbackDone;
+                job.callback_done.notify_one();
+            }
+            _ => unreachable!("NextStep yields only a callback or the end"),
+        }
+    }
+    let payload = job.panic.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(payload) = payload {
+        resume_unwind(payload);
+    }
+}
+
+/// A blocking call, shared by the coroutine and the helper running it.
+pub(crate) struct Job {
+    shim: ShimFn,
+    frame: usize,
+    /// What the shim reads through its `top` pointer: the coroutine's
+    /// window top, moved when a callback at home relocates the stack.
+    top: AtomicUsize,
+    exchange: Mutex<Exchange>,
+    /// Signalled when a callback at home has finished.
+    callback_done: Condvar,
+    /// A callback panicked: later ones return their `on_panic` at once.
+    panicked: AtomicBool,
+    /// The first callback panic, resumed when the call returns.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+struct Exchange {
+    step: Step,
+    /// The parked coroutine's waker.
+    waker: Option<Waker>,
+}
+
+enum Step {
+    /// C runs on the helper.
+    Running,
+    /// C called back: the coroutine is to run this.
+    Callback(Request),
+    /// The coroutine runs a callback.
+    AtHome,
+    /// The coroutine finished the callback; the helper goes on.
+    CallbackDone,
+    /// C returned.
+    Done,
+}
+
+/// A callback posted to the coroutine: `run(data, job)`.
+struct Request {
+    run: unsafe fn(usize, &Job),
+    data: usize,
+}
+
+// SAFETY: a job is handed to one helper thread. `frame` points into the
+// parked coroutine's stack, which stays mapped and is not touched by the
+// coroutine until the job is done (the exchange's mutex orders the
+// helper's writes before the coroutine's reads). A posted `Request`'s data
+// lives in the helper's frame, which waits until the coroutine answers.
+// The callback bodies and `on_panic` closures it carries hold only the
+// callback's C arguments (integers, floats, raw pointers: see
+// `__private::CrossesToC`), so running them on the coroutine's thread
+// moves nothing bound to the helper's.
+unsafe impl Send for Job {}
+// SAFETY: as above; every shared field is atomic or behind a mutex.
+unsafe impl Sync for Job {}
+
+thread_local! {
+    /// The job this helper thread runs, while its shim runs.
+    static CURRENT_JOB: Cell<*const Job> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The job the calling helper thread runs, if it runs one.
+pub(crate) fn current_job() -> Option<&'static Job> {
+    // SAFETY: set by `Job::run` to a job kept alive (by its `Arc`) until
+    // the shim returns, and cleared then.
+    unsafe { CURRENT_JOB.get().as_ref() }
+}
+
+impl Job {
+    fn lock(&self) -> MutexGuard<'_, Exchange> {
+        self.exchange.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets the step and wakes the coroutine.
+    fn post(&self, step: Step) {
+        let waker = {
+            let mut exchange = self.lock();
+            exchange.step = step;
+            exchange.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// On a helper thread: runs the shim, then tells the coroutine.
+    pub(crate) fn run(self: Arc<Self>) {
+        CURRENT_JOB.set(&*self);
+        // SAFETY: the trampoline's contract: `frame` fits `shim`; `top` is
+        // this job's, alive while the shim runs.
+        unsafe { (self.shim)(self.frame as *mut c_void, self.top.as_ptr()) };
+        CURRENT_JOB.set(std::ptr::null());
+        self.post(Step::Done);
+    }
+
+    /// On the helper thread, in an exported callback: runs the body on the
+    /// coroutine's thread and waits for its result.
+    pub(crate) fn callback_at_home<R, P: FnOnce() -> R, F: FnOnce() -> R>(
+        &self,
+        need: usize,
+        on_panic: P,
+        body: F,
+    ) -> R {
+        if self.panicked.load(Ordering::Acquire) {
+            return on_panic();
+        }
+        let mut call = HomeCall {
+            need,
+            on_panic: Some(on_panic),
+            body: Some(body),
+            result: None,
+        };
+        self.post(Step::Callback(Request {
+            run: run_at_home::<R, P, F>,
+            data: &raw mut call as usize,
+        }));
+        let mut exchange = self.lock();
+        while !matches!(exchange.step, Step::CallbackDone) {
+            exchange = self
+                .callback_done
+                .wait(exchange)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        exchange.step = Step::Running;
+        drop(exchange);
+        match call.result {
+            Some(result) => result,
+            None => unreachable!("a callback at home returned no result"),
+        }
+    }
+}
+
+/// A callback on its way home, in the helper's frame.
+struct HomeCall<R, P, F> {
+    need: usize,
+    on_panic: Option<P>,
+    body: Option<F>,
+    result: Option<R>,
+}
+
+/// On the coroutine: runs a posted callback.
+///
+/// # Safety
+///
+/// `data` is the `HomeCall<R, P, F>` of a helper waiting for the answer.
+unsafe fn run_at_home<R, P: FnOnce() -> R, F: FnOnce() -> R>(data: usize, job: &Job) {
+    // SAFETY: the caller's contract; the helper does not touch it until the
+    // step is `CallbackDone`.
+    let call = unsafe { &mut *(data as *mut HomeCall<R, P, F>) };
+    let (Some(body), Some(on_panic)) = (call.body.take(), call.on_panic.take()) else {
+        unreachable!("a callback posted twice");
+    };
+    let ctx = ctx();
+    bump(&ctx.stats.callbacks);
+    let result = match catch_unwind(AssertUnwindSafe(|| crate::maybe_grow(call.need, body))) {
+        Ok(value) => value,
+        Err(payload) => {
+            job.panicked.store(true, Ordering::Release);
+            let mut first = job.panic.lock().unwrap_or_else(|e| e.into_inner());
+            if first.is_none() {
+                *first = Some(payload);
+            }
+            on_panic()
+        }
+    };
+    // The shim re-derives its frame through the newest window.
+    if let Some(stack) = ctx.stack() {
+        job.top.store(stack.newest().top, Ordering::Release);
+    }
+    call.result = Some(result);
+}
+
+/// Waits for the helper's next step that needs the coroutine: a callback,
+/// or the end of the call.
+struct NextStep<'a> {
+    job: &'a Job,
+}
+
+impl Future for NextStep<'_> {
+    type Output = Step;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Step> {
+        let mut exchange = self.job.lock();
+        match std::mem::replace(&mut exchange.step, Step::AtHome) {
+            step @ (Step::Callback(_) | Step::Done) => Poll::Ready(step),
+            other => {
+                exchange.step = other;
+                exchange.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
