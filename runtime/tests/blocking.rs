@@ -306,3 +306,44 @@ fn slow_ordinary_calls_are_counted_and_reported_once() {
         "{stderr}"
     );
 }
+
+/// Helper threads of this process (named `coffi-blocking`).
+fn helper_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim() == "coffi-blocking")
+        .count()
+}
+
+#[test]
+fn no_helper_thread_outlives_its_run() {
+    if common::is_child("helpers") {
+        let during = coffi::run(|| {
+            let hs: Vec<_> = (0..8)
+                .map(|_| coffi::spawn(|| call_blocking("sleepy", sleepy_shim)))
+                .collect();
+            // Let the eight calls start on their helpers.
+            coffi::sleep(Duration::from_millis(30));
+            let during = helper_threads();
+            hs.into_iter()
+                .for_each(|h| assert_eq!(h.join().unwrap(), 100));
+            during
+        });
+        assert_eq!(during, 8);
+        assert_eq!(
+            helper_threads(),
+            0,
+            "helpers left running after run returned"
+        );
+        println!("helpers-ok");
+        return;
+    }
+    // In a child process of its own: other tests start helpers too.
+    let out = common::run_in_child("no_helper_thread_outlives_its_run", "helpers");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("helpers-ok"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
