@@ -84,15 +84,62 @@ impl Opts {
     }
 }
 
-/// VmRSS of process `pid`, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|err| fail(&format!("cannot read /proc/{pid}/status: {err}")));
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| fail(&format!("no VmRSS in /proc/{pid}/status")))
+/// The resident memory of a process, in KiB: VmRSS and its three parts
+/// (`/proc/PID/status`).
+#[derive(Clone, Copy)]
+struct Resident {
+    total: u64,
+    anon: u64,
+    file: u64,
+    shmem: u64,
+}
+
+impl Resident {
+    fn of(pid: u32) -> Resident {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_else(|err| fail(&format!("cannot read /proc/{pid}/status: {err}")));
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+                .unwrap_or_else(|| fail(&format!("no {name} in /proc/{pid}/status")))
+        };
+        Resident {
+            total: field("VmRSS"),
+            anon: field("RssAnon"),
+            file: field("RssFile"),
+            shmem: field("RssShmem"),
+        }
+    }
+
+    /// Growth from `base`, per connection, in KiB, as
+    /// `(total, anon, file, shmem)`.
+    fn per_conn(self, base: Resident, n: usize) -> [f64; 4] {
+        let per = |now: u64, then: u64| now.saturating_sub(then) as f64 / n as f64;
+        [
+            per(self.total, base.total),
+            per(self.anon, base.anon),
+            per(self.file, base.file),
+            per(self.shmem, base.shmem),
+        ]
+    }
+}
+
+/// CPU time (user + system) process `pid` (or this process, for `None`)
+/// has used, in seconds, at the kernel's clock-tick resolution.
+fn cpu_secs(pid: Option<u32>) -> f64 {
+    let path = pid.map_or_else(|| "/proc/self/stat".to_string(), |pid| format!("/proc/{pid}/stat"));
+    let stat = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| fail(&format!("cannot read {path}: {err}")));
+    // The fields after the command name (which may hold spaces) in
+    // parentheses: state is field 3, utime 14, stime 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 / hz
 }
 
 fn fail(message: &str) -> ! {
@@ -223,7 +270,7 @@ fn main() {
 
 fn load(opts: &Opts) {
     let n = opts.conns;
-    let rss = |_: ()| opts.pid.map(rss_kib);
+    let rss = |_: ()| opts.pid.map(Resident::of);
     let rss_base = rss(());
 
     let started = Instant::now();
@@ -240,6 +287,7 @@ fn load(opts: &Opts) {
 
     let secs = opts.secs;
     let started = Instant::now();
+    let cpu_before = (opts.pid.map(|pid| cpu_secs(Some(pid))), cpu_secs(None));
     let deadline = started + Duration::from_secs_f64(secs);
     let (clients, latencies) = on_each(clients, move |client| {
         let mut latencies = Vec::with_capacity(4096);
@@ -253,6 +301,7 @@ fn load(opts: &Opts) {
         }
     });
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = (opts.pid.map(|pid| cpu_secs(Some(pid))), cpu_secs(None));
     drop(clients);
 
     let mut all: Vec<u64> = latencies.into_iter().flatten().collect();
@@ -273,20 +322,30 @@ fn load(opts: &Opts) {
         "RESULT conns={n} secs={elapsed:.3} requests={requests} rps={rps:.1} \
          p50_us={p50:.1} p99_us={p99:.1} max_us={max:.1}"
     );
+    let own_cpu = (cpu_after.1 - cpu_before.1) / elapsed;
+    println!("loadgen CPU: {:.0} % of a core", own_cpu * 100.0);
+    result += &format!(" loadgen_cpu={own_cpu:.3}");
+    if let (Some(before), Some(after)) = (cpu_before.0, cpu_after.0) {
+        let busy = (after - before) / elapsed;
+        let per_request = (after - before) / requests.max(1) as f64 * 1e6;
+        println!("server CPU: {:.0} % of a core, {per_request:.2} us per request", busy * 100.0);
+        result += &format!(" server_cpu={busy:.3} server_cpu_us_per_req={per_request:.3}");
+    }
     if let (Some(base), Some(connected), Some(idle)) = (rss_base, rss_connected, rss_idle) {
-        let per = |kib: u64| kib.saturating_sub(base) as f64 / n as f64;
-        println!(
-            "server VmRSS: {base} KiB before connecting, {connected} KiB with {n} connections \
-             open ({:.2} KiB each), {idle} KiB once each made a request and went idle \
-             ({:.2} KiB each)",
-            per(connected),
-            per(idle)
-        );
+        for (when, now) in [("open", connected), ("idle after one request", idle)] {
+            let [total, anon, file, shmem] = now.per_conn(base, n);
+            println!(
+                "server VmRSS {} KiB -> {} KiB with {n} connections {when}: {total:.2} KiB per \
+                 connection (anon {anon:.2}, file {file:.2}, shmem {shmem:.2})",
+                base.total, now.total
+            );
+        }
+        let [connected_each, ..] = connected.per_conn(base, n);
+        let [idle_each, ..] = idle.per_conn(base, n);
         result += &format!(
-            " rss_base_kib={base} rss_connected_kib={connected} rss_idle_kib={idle} \
-             per_conn_connected_kib={:.2} per_conn_idle_kib={:.2}",
-            per(connected),
-            per(idle)
+            " rss_base_kib={} rss_connected_kib={} rss_idle_kib={} \
+             per_conn_connected_kib={connected_each:.2} per_conn_idle_kib={idle_each:.2}",
+            base.total, connected.total, idle.total
         );
     }
     println!("{result}");

@@ -33,6 +33,13 @@ fn main() {
     let secs: u64 = std::env::var("COFFI_SERVER_SECS")
         .map_or(600, |s| s.parse().expect("COFFI_SERVER_SECS is a number"));
 
+    // A plain thread, not a coroutine's `coffi::sleep`: a timer pending in
+    // the reactor would make every one of its waits arm a timerfd.
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(secs));
+        eprintln!("server: {secs} s are up, exiting");
+        std::process::exit(0);
+    });
     let outcome = coffi::Builder::new()
         .initial_stack(16 * 1024)
         .run(move || -> io::Result<()> {
@@ -43,11 +50,6 @@ fn main() {
                 std::process::id()
             );
             io::stdout().flush()?;
-            coffi::spawn(move || {
-                coffi::sleep(Duration::from_secs(secs));
-                eprintln!("server: {secs} s are up, exiting");
-                std::process::exit(0);
-            });
             loop {
                 match listener.accept() {
                     Ok((conn, _)) => {
