@@ -18,12 +18,9 @@
 //! server it is compared with (`tests/benches/cgo-server`).
 
 use coffi::net::{TcpListener, TcpStream};
-use coffi_tests::request::Replies;
-use std::io::{self, Read, Write};
+use coffi_tests::request::serve;
+use std::io::{self, Write};
 use std::time::Duration;
-
-/// Bytes read at once; the Go server uses the same.
-const READ_BUF: usize = 4096;
 
 fn main() {
     let port: u16 = std::env::args()
@@ -54,7 +51,7 @@ fn main() {
                 match listener.accept() {
                     Ok((conn, _)) => {
                         // Dropping the handle detaches the coroutine.
-                        drop(coffi::spawn(move || serve(conn)));
+                        drop(coffi::spawn(move || connection(conn)));
                     }
                     Err(err) => {
                         // Out of descriptors, most likely: back off a little.
@@ -77,39 +74,12 @@ fn main() {
     }
 }
 
-/// One connection: read, answer every complete line through the C handler,
-/// write the replies, until the peer closes.
-fn serve(mut conn: TcpStream) {
-    if let Err(err) = conn.set_nodelay(true).and_then(|()| answer(&mut conn)) {
+/// One connection, answered by [`serve`] until the peer closes it.
+fn connection(conn: TcpStream) {
+    if let Err(err) = conn.set_nodelay(true).and_then(|()| serve(&conn)) {
         // A client that resets its connection is no reason to stop.
         if err.kind() != io::ErrorKind::ConnectionReset {
             eprintln!("server: connection: {err}");
-        }
-    }
-}
-
-fn answer(conn: &mut TcpStream) -> io::Result<()> {
-    let mut buf = vec![0u8; READ_BUF];
-    let mut filled = 0;
-    let mut replies = Replies::new();
-    loop {
-        let n = conn.read(&mut buf[filled..])?;
-        if n == 0 {
-            return Ok(());
-        }
-        filled += n;
-        let consumed = replies
-            .handle(&buf[..filled])
-            .map_err(|_| io::Error::other("the request handler stopped"))?;
-        if replies.lines() > 0 {
-            conn.write_all(replies.bytes())?;
-            replies.clear();
-        }
-        buf.copy_within(consumed..filled, 0);
-        filled -= consumed;
-        if filled == buf.len() {
-            conn.write_all(b"ERR line too long\n")?;
-            return Ok(());
         }
     }
 }

@@ -15,6 +15,11 @@
 
 use crate::ffi::request_handle;
 use core::ffi::c_int;
+use std::io::{self, Read, Write};
+
+/// Bytes a connection reads at once (the Go server uses the same), and so
+/// the longest request line [`serve`] takes.
+pub const READ_BUF: usize = 4096;
 
 /// Where `request_reply` appends. It lives on the heap (see [`Replies`]).
 #[derive(Debug, Default)]
@@ -117,5 +122,51 @@ pub fn nth_request(client: u64, n: u64) -> String {
         0 => format!("ADD {client} {n}"),
         1 => format!("ECHO client {client} request {n}"),
         _ => format!("SUM {client}:{n}"),
+    }
+}
+
+/// Answers the requests on `conn` until the peer closes it: reads, runs
+/// every complete line through the C handler, writes the replies. A line
+/// longer than [`READ_BUF`] gets `ERR line too long` and the connection is
+/// closed.
+///
+/// ```
+/// use coffi::net::{TcpListener, TcpStream};
+/// use std::io::{BufRead, BufReader, Write};
+/// coffi::run(|| {
+///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = coffi::spawn(move || coffi_tests::request::serve(listener.accept().unwrap().0));
+///     let stream = TcpStream::connect(addr).unwrap();
+///     (&stream).write_all(b"ADD 40 2\n").unwrap();
+///     let mut reply = String::new();
+///     BufReader::new(&stream).read_line(&mut reply).unwrap();
+///     assert_eq!(reply, "42\n");
+///     drop(stream);
+///     server.join().unwrap().unwrap();
+/// });
+/// ```
+pub fn serve<S: Read + Write>(mut conn: S) -> io::Result<()> {
+    let mut buf = vec![0u8; READ_BUF];
+    let mut filled = 0;
+    let mut replies = Replies::new();
+    loop {
+        let n = conn.read(&mut buf[filled..])?;
+        if n == 0 {
+            return Ok(());
+        }
+        filled += n;
+        let consumed = replies
+            .handle(&buf[..filled])
+            .map_err(|Stopped| io::Error::other("the request handler stopped"))?;
+        if replies.lines() > 0 {
+            conn.write_all(replies.bytes())?;
+            replies.clear();
+        }
+        buf.copy_within(consumed..filled, 0);
+        filled -= consumed;
+        if filled == buf.len() {
+            return conn.write_all(b"ERR line too long\n");
+        }
     }
 }

@@ -23,7 +23,8 @@ import (
 	"time"
 )
 
-// readBuf is the bytes read at once; coffi's server uses the same.
+// readBuf is the bytes read at once; coffi's server uses the same
+// (READ_BUF in tests/src/request.rs).
 const readBuf = 4096
 
 // replies collects the reply lines of one handle call.
