@@ -14,7 +14,7 @@
 //!
 //! ```sh
 //! cargo run --release -p coffi-tests --example loadgen -- \
-//!     --addr 127.0.0.1:7878 --conns 1000 --secs 10 --pid "$(pgrep -n server)"
+//!     --addr 127.0.0.1:7878 --conns 1000 --secs 10 --pid "$(pgrep -nx server)"
 //! ```
 //!
 //! The last line is `RESULT key=value ...`, for `scripts/bench-server.sh`.
