@@ -129,14 +129,19 @@ impl Resident {
 /// CPU time (user + system) process `pid` (or this process, for `None`)
 /// has used, in seconds, at the kernel's clock-tick resolution.
 fn cpu_secs(pid: Option<u32>) -> f64 {
-    let path = pid.map_or_else(|| "/proc/self/stat".to_string(), |pid| format!("/proc/{pid}/stat"));
+    let path = pid.map_or_else(
+        || "/proc/self/stat".to_string(),
+        |pid| format!("/proc/{pid}/stat"),
+    );
     let stat = std::fs::read_to_string(&path)
         .unwrap_or_else(|err| fail(&format!("cannot read {path}: {err}")));
     // The fields after the command name (which may hold spaces) in
     // parentheses: state is field 3, utime 14, stime 15.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = fields.get(11..13).map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
+    let ticks: u64 = fields
+        .get(11..13)
+        .map_or(0, |f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum());
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     ticks as f64 / hz
@@ -174,7 +179,10 @@ impl Client {
                 .read(&mut chunk)
                 .map_err(|err| format!("client {}: read: {err}", self.id))?;
             if n == 0 {
-                return Err(format!("client {}: the server closed the connection", self.id));
+                return Err(format!(
+                    "client {}: the server closed the connection",
+                    self.id
+                ));
             }
             self.reply.extend_from_slice(&chunk[..n]);
         }
@@ -204,7 +212,12 @@ fn connect_all(addr: SocketAddr, n: usize) -> Vec<Client> {
                             .set_nodelay(true)
                             .map_err(|err| format!("connection {id}: nodelay: {err}"))?;
                         let id = id as u64;
-                        Ok(Client { id, stream, sent: 0, reply: Vec::with_capacity(128) })
+                        Ok(Client {
+                            id,
+                            stream,
+                            sent: 0,
+                            reply: Vec::with_capacity(128),
+                        })
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
@@ -328,7 +341,10 @@ fn load(opts: &Opts) {
     if let (Some(before), Some(after)) = (cpu_before.0, cpu_after.0) {
         let busy = (after - before) / elapsed;
         let per_request = (after - before) / requests.max(1) as f64 * 1e6;
-        println!("server CPU: {:.0} % of a core, {per_request:.2} us per request", busy * 100.0);
+        println!(
+            "server CPU: {:.0} % of a core, {per_request:.2} us per request",
+            busy * 100.0
+        );
         result += &format!(" server_cpu={busy:.3} server_cpu_us_per_req={per_request:.3}");
     }
     if let (Some(base), Some(connected), Some(idle)) = (rss_base, rss_connected, rss_idle) {
