@@ -30,8 +30,8 @@ fn main() {
     let secs: u64 = std::env::var("COFFI_SERVER_SECS")
         .map_or(600, |s| s.parse().expect("COFFI_SERVER_SECS is a number"));
 
-    // A plain thread, not a coroutine's `coffi::sleep`: a timer pending in
-    // the reactor would make every one of its waits arm a timerfd.
+    // A plain thread, not a coroutine's `coffi::sleep`: the exit timer stays
+    // out of the reactor the connections wait in.
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(secs));
         eprintln!("server: {secs} s are up, exiting");
