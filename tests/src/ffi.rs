@@ -88,6 +88,14 @@ unsafe extern "C" {
     pub fn regfree(preg: *mut libc::regex_t);
 }
 
+#[coffi::foreign_call(header = "c/request.h")]
+unsafe extern "C" {
+    /// The line protocol of `c/request.h`: handles every complete line of
+    /// `buf[..len]`, calling `request_reply(user, ..)` once per reply line;
+    /// returns the bytes consumed, or -1 when the callback asked to stop.
+    pub fn request_handle(buf: *const c_char, len: usize, user: libc::uintptr_t) -> c_long;
+}
+
 unsafe extern "C" {
     /// Hand-written shim of `returnAfterGrow` that skips the delta adjustment.
     pub fn unadjusted_returnAfterGrow(frame: *mut c_void, top: *const usize);
@@ -193,4 +201,23 @@ extern "C" fn fork_prelude_cb() -> c_int {
 #[coffi::export_callback(stack = 4096)]
 extern "C" fn empty_cb() -> c_int {
     0
+}
+
+/// One reply line from `request_handle`: appended, with its `'\n'`, to the
+/// [`Replies`](crate::request::Replies) whose heap address is `user`.
+/// Declares 64 KiB of room, so from a 16 KiB coroutine the stack moves when
+/// C first calls it.
+#[coffi::export_callback(stack = 65536)]
+extern "C" fn request_reply(user: libc::uintptr_t, line: *const c_char, len: usize) -> c_int {
+    // SAFETY: `user` is the address `Replies::handle` passed to
+    // `request_handle` (a live, heap-allocated `ReplyBuf` that nothing else
+    // borrows during the call); `line[..len]` is C's reply, valid until we
+    // return.
+    let (out, line) = unsafe {
+        (
+            &mut *std::ptr::with_exposed_provenance_mut::<crate::request::ReplyBuf>(user),
+            std::slice::from_raw_parts(line.cast::<u8>(), len),
+        )
+    };
+    out.push_line(line)
 }

@@ -7,3 +7,4 @@
 
 pub mod ffi;
 pub mod observe;
+pub mod request;

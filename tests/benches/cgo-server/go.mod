@@ -1,0 +1,3 @@
+module coffi.invalid/tests/benches/cgo-server
+
+go 1.19
