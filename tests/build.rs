@@ -11,6 +11,7 @@ fn main() {
         .file("c/unadjusted.c")
         .file("c/bench.c")
         .file("c/fork.c")
+        .file("c/blocking.c")
         .warnings(true)
         .extra_warnings(true)
         .compile("coffitests");
