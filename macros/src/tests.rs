@@ -124,7 +124,10 @@ fn blocking_calls_the_helper_thread_path_with_the_c_name() {
         model("", src).shim_symbol()
     );
     let out = foreign("", src);
-    assert!(out.contains("foreign_call (\"usleep\" , __coffi_shim"), "{out}");
+    assert!(
+        out.contains("foreign_call (\"usleep\" , __coffi_shim"),
+        "{out}"
+    );
     assert!(!out.contains("blocking_call"), "{out}");
 }
 
@@ -276,7 +279,10 @@ fn on_panic_is_the_value_c_gets() {
         r#"extern "C" fn pick() -> extern "C" fn() { fallback }"#,
     );
     assert!(!out.contains("compile_error"), "{out}");
-    assert!(out.contains("move || -> extern \"C\" fn () { fallback }"), "{out}");
+    assert!(
+        out.contains("move || -> extern \"C\" fn () { fallback }"),
+        "{out}"
+    );
     let out = callback("on_panic = 1", r#"extern "C" fn unit() {}"#);
     assert!(out.contains("returns nothing"), "{out}");
 }

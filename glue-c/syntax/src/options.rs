@@ -124,7 +124,8 @@ const FOREIGN_OPTIONS: &[(&str, &str)] = &[
     ("errno", "errno"),
     ("header", "header = \"...\""),
 ];
-const CALLBACK_OPTIONS: &[(&str, &str)] = &[("stack", "stack = N"), ("on_panic", "on_panic = EXPR")];
+const CALLBACK_OPTIONS: &[(&str, &str)] =
+    &[("stack", "stack = N"), ("on_panic", "on_panic = EXPR")];
 
 /// Parses the arguments of `#[foreign_call(..)]` (the tokens inside the
 /// parentheses; empty for a bare `#[foreign_call]`).

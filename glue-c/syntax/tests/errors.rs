@@ -333,8 +333,15 @@ fn callback_on_panic_and_the_return_type() {
             &["`done` returns nothing", "remove `on_panic`"],
         );
     }
-    let cb = callback("on_panic = -1", "extern \"C\" fn row(n: c_int) -> c_int { n }").unwrap();
-    assert_eq!(coffi_syntax::pretty(&cb.options.on_panic.unwrap().value), "- 1");
+    let cb = callback(
+        "on_panic = -1",
+        "extern \"C\" fn row(n: c_int) -> c_int { n }",
+    )
+    .unwrap();
+    assert_eq!(
+        coffi_syntax::pretty(&cb.options.on_panic.unwrap().value),
+        "- 1"
+    );
     // With a value for C, a bare fn pointer (of any arity) may be returned.
     let many = "extern \"C\" fn pick() -> extern \"C\" fn(u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, \
                 u8, u8, u8) { f }";

@@ -94,7 +94,12 @@ fn blocking_combines_in_any_order() {
         let opts = foreign(attr).unwrap();
         assert!(opts.blocking && opts.errno, "{attr}");
     }
-    assert!(foreign("header = \"x.h\", blocking").unwrap().header.is_some());
+    assert!(
+        foreign("header = \"x.h\", blocking")
+            .unwrap()
+            .header
+            .is_some()
+    );
 }
 
 #[test]
@@ -104,7 +109,11 @@ fn blocking_errors() {
         "blocking",
         &["`blocking` takes no value", "#[foreign_call(blocking)]"],
     );
-    foreign_err("blocking = true", "blocking", &["`blocking` takes no value"]);
+    foreign_err(
+        "blocking = true",
+        "blocking",
+        &["`blocking` takes no value"],
+    );
     foreign_err("blocking(1)", "blocking", &["`blocking` takes no value"]);
     let src = "blocking, errno, blocking";
     let e = errors(foreign(src).unwrap_err());
@@ -134,7 +143,9 @@ fn on_panic_takes_any_expression() {
     assert_eq!(on_panic("").unwrap(), None);
     assert_eq!(on_panic("on_panic = -1").unwrap().as_deref(), Some("- 1"));
     assert_eq!(
-        on_panic("on_panic = i32::MIN, stack = 4096").unwrap().as_deref(),
+        on_panic("on_panic = i32::MIN, stack = 4096")
+            .unwrap()
+            .as_deref(),
         Some("i32::MIN")
     );
     assert_eq!(
@@ -143,7 +154,8 @@ fn on_panic_takes_any_expression() {
             .as_deref(),
         Some("core::ptr::null_mut()")
     );
-    let both = parse_callback_options("stack = 8192, on_panic = { 1 + 2 }".parse().unwrap()).unwrap();
+    let both =
+        parse_callback_options("stack = 8192, on_panic = { 1 + 2 }".parse().unwrap()).unwrap();
     assert_eq!(both.stack, 8192);
     // The type is the compiler's to check, at the expression.
     assert!(on_panic("on_panic = \"x\"").is_ok());
@@ -158,7 +170,11 @@ fn on_panic_errors() {
         &["`on_panic` takes the value C gets when the body panics"],
     );
     e("on_panic =", "on_panic", &["takes the value C gets"]);
-    e("on_panic = , stack = 4096", "on_panic", &["takes the value"]);
+    e(
+        "on_panic = , stack = 4096",
+        "on_panic",
+        &["takes the value"],
+    );
     e("on_panic(1)", "on_panic", &["takes the value"]);
     e(
         "on_panic = 1, on_panic = 2",
@@ -168,7 +184,10 @@ fn on_panic_errors() {
     e(
         "on_panik = 1",
         "on_panik",
-        &["did you mean `on_panic`?", "`stack = N` and `on_panic = EXPR`"],
+        &[
+            "did you mean `on_panic`?",
+            "`stack = N` and `on_panic = EXPR`",
+        ],
     );
     foreign_err(
         "on_panic = 1",
