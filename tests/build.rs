@@ -12,6 +12,7 @@ fn main() {
         .file("c/bench.c")
         .file("c/fork.c")
         .file("c/request.c")
+        .file("c/blocking.c")
         .warnings(true)
         .extra_warnings(true)
         .compile("coffitests");

@@ -97,8 +97,19 @@ pub(crate) fn expand_callback(cb: &Callback) -> TokenStream {
         .map_or_else(|| cb.rust_name().span(), |t| t.span());
     let checks = size_checks(cb);
     let unique = unique_symbol(cb);
-    let call = quote_spanned! {span=>
-        ::coffi::__private::run_callback(#c_name, #stack, move || -> #ret #block)
+    let call = match &cb.options.on_panic {
+        None => quote_spanned! {span=>
+            ::coffi::__private::run_callback(#c_name, #stack, move || -> #ret #block)
+        },
+        // The value's type is checked against the return type here, so a
+        // wrong one is an error (E0308) at the user's expression.
+        Some(on_panic) => {
+            let value = &on_panic.value;
+            let on_panic = quote_spanned! {value.span()=> move || -> #ret { #value } };
+            quote_spanned! {span=>
+                ::coffi::__private::callback(#c_name, #stack, #on_panic, move || -> #ret #block)
+            }
+        }
     };
     quote! {
         #(#attrs)*

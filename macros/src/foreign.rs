@@ -148,6 +148,15 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
     let shim_decl = shim_abi::rust_declaration(&shim);
     let shim_fn = shim_abi::rust_type();
     let frame_def = frame_struct(f, &layout);
+    // `blocking` parks the coroutine while a helper thread runs the shim;
+    // otherwise the shim runs on the scheduler stack. The C name is for
+    // the runtime's reports (slow calls).
+    let call = if f.options.blocking {
+        quote!(blocking_call)
+    } else {
+        quote!(foreign_call)
+    };
+    let c_name = &f.c_name;
     let checks = static_checks(f, &layout);
 
     quote! {
@@ -176,7 +185,7 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
                 // `coffi_build::bridge` call a link error naming it.
                 ::core::hint::black_box(&raw const #marker);
                 #table_check
-                ::coffi::__private::call_foreign(#shim, &raw mut #local);
+                ::coffi::__private::#call(#c_name, #shim, &raw mut #local);
                 #result
             }
         }

@@ -59,10 +59,10 @@ use proc_macro::TokenStream;
 /// kept; `#[link_name = "real"]` selects the C symbol): `unsafe fn` for
 /// `fn`/`unsafe fn`, a safe `fn` for `safe fn`. It builds a `#[repr(C)]`
 /// frame of its arguments on the caller's stack and hands it to the C shim
-/// `coffi-build` generated for it, through `coffi::__private::call_foreign`,
-/// which runs the shim on the scheduler stack when called from a coroutine.
-/// The frame's size and every offset are checked at compile time against
-/// the C model.
+/// `coffi-build` generated for it, through `coffi::__private::foreign_call`
+/// (with the C function's name, for the runtime's reports), which runs the
+/// shim on the scheduler stack when called from a coroutine. The frame's
+/// size and every offset are checked at compile time against the C model.
 ///
 /// Options:
 ///
@@ -73,6 +73,19 @@ use proc_macro::TokenStream;
 ///   `Cargo.toml`; `"<zlib.h>"` for a system header) instead of declaring
 ///   the prototypes; Rust type names coffi does not know are taken to be
 ///   typedefs the header declares.
+/// - `blocking`: for C that waits (`sleep`, a database query, a blocking
+///   read). Called on a coroutine, the shim runs on one of the runtime's
+///   helper threads (`coffi::Builder::blocking_threads`, 64 by default)
+///   through `coffi::__private::blocking_call`, and only the calling
+///   coroutine waits for it: the others keep running. Callbacks C makes
+///   meanwhile run at home, as part of the coroutine, on its thread and its
+///   stack, and may `coffi::sleep`, `coffi::wait` and make foreign calls.
+///   Elsewhere (a plain thread, a callback under an ordinary foreign call)
+///   the call runs in place. `errno` reports the helper thread's `errno`.
+///   The shim is the same C as without `blocking`.
+///
+/// The options combine, in any order: `#[foreign_call(blocking, errno,
+/// header = "mylib.h")]`.
 ///
 /// Blocks without `unsafe` (bindgen's pre-2024 output) are accepted: all
 /// their functions are `unsafe`. A `safe fn` may take raw pointers, as in
@@ -96,11 +109,18 @@ use proc_macro::TokenStream;
 ///     fn close(fd: c_int) -> c_int; // unsafe fn close(fd: c_int) -> (c_int, coffi::Errno)
 /// }
 ///
+/// // Waits on a helper thread; the other coroutines keep running.
+/// #[coffi::foreign_call(blocking, errno)]
+/// unsafe extern "C" {
+///     pub safe fn usleep(us: core::ffi::c_uint) -> c_int; // -> (c_int, coffi::Errno)
+/// }
+///
 /// // The calls need the C shims that `coffi_build::bridge` compiles in the
 /// // build script; this example has none, so it only type-checks them.
 /// # #[allow(dead_code)]
 /// fn demo() -> c_int {
-///     let n = labs(-3) as c_int;
+///     let (slept, _) = usleep(1000);
+///     let n = labs(-3) as c_int + slept;
 ///     // SAFETY: `close(-1)` only fails; the string is NUL-terminated.
 ///     unsafe {
 ///         let (r, errno): (c_int, coffi::Errno) = close(-1);
@@ -126,15 +146,29 @@ pub fn foreign_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `#[foreign_call]` (no typedefs), and it cannot return a bare fn pointer
 /// (return `Option<extern "C" fn ..>`: a panicking body returns zero to C).
 /// The body becomes a `move` closure passed to
-/// `coffi::__private::run_callback`, which runs it on the coroutine's
-/// window (relocating it when less than `stack` bytes are free) when C
-/// calls it during a foreign call of a coroutine, and directly otherwise; a
-/// panic is caught there and resumed in the coroutine once C returns.
-/// `return` in the body works as usual. In an `unsafe extern "C" fn`,
-/// unsafe operations need their own `unsafe` blocks (the body is a closure).
+/// `coffi::__private::run_callback` (`coffi::__private::callback` with
+/// `on_panic`), which runs it on the coroutine's window (relocating it when
+/// less than `stack` bytes are free) when C calls it during a foreign call
+/// of a coroutine, at home on the coroutine when C calls it from the helper
+/// thread of a `blocking` call, and directly otherwise; a panic is caught
+/// there and resumed in the coroutine once C returns. `return` in the body
+/// works as usual. In an `unsafe extern "C" fn`, unsafe operations need
+/// their own `unsafe` blocks (the body is a closure).
 ///
-/// Option: `stack = N`, the bytes of stack the body needs (default 32 KiB,
-/// at most 256 MiB).
+/// Options, in any order:
+///
+/// - `stack = N`: the bytes of stack the body needs (default 32 KiB, at
+///   most 256 MiB).
+/// - `on_panic = EXPR`: what C gets when the body panics, an expression of
+///   the return type (a wrong type is an error at the expression); the
+///   default is zero (`0`, `false`, null, `None`). It is evaluated only
+///   after a panic: for the callback that panicked, and for every later
+///   callback under the same foreign call, which returns it at once
+///   without running its body, so C can finish quickly (a loop like
+///   `sqlite3_exec`'s stops at the first non-zero answer). A callback that
+///   returns nothing has no value to give and rejects it. With `on_panic`,
+///   a callback may return a bare `extern "C" fn` pointer, since C never
+///   gets a null one.
 ///
 /// ```
 /// use core::ffi::{c_int, c_void};
@@ -150,6 +184,15 @@ pub fn foreign_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// // coroutine, as here, the body runs directly.
 /// let (x, y): (c_int, c_int) = (1, 2);
 /// assert_eq!(compare((&raw const x).cast(), (&raw const y).cast()), -1);
+///
+/// // A row callback for a C loop that stops at the first non-zero answer:
+/// // a panic in the body makes C see -1 (and resumes in the coroutine).
+/// #[coffi::export_callback(on_panic = -1, stack = 8192)]
+/// extern "C" fn on_row(n: c_int) -> c_int {
+///     assert!(n >= 0, "negative row");
+///     0
+/// }
+/// assert_eq!(on_row(3), 0);
 /// ```
 ///
 /// `coffi-build` writes its prototype into `coffi_export.h`:

@@ -61,7 +61,7 @@ fn add_follows_the_contract() {
         &shim,
         &marker,
         "fn __coffi_shim (frame : * mut :: core :: ffi :: c_void , top : * const usize) ;",
-        ":: coffi :: __private :: call_foreign (__coffi_shim , & raw mut __frame) ;",
+        ":: coffi :: __private :: foreign_call (\"add\" , __coffi_shim , & raw mut __frame) ;",
         "__frame . r . assume_init ()",
     ] {
         assert!(
@@ -101,6 +101,34 @@ fn errno_returns() {
     let out = foreign("errno", r#"unsafe extern "C" { fn g(); }"#);
     assert!(out.contains("unsafe fn g () -> :: coffi :: Errno"), "{out}");
     assert!(!out.contains(" r :"));
+}
+
+#[test]
+fn blocking_calls_the_helper_thread_path_with_the_c_name() {
+    let src = r#"unsafe extern "C" { #[link_name = "usleep"] pub fn nap(us: c_uint) -> c_int; }"#;
+    for attr in ["blocking", "errno, blocking", "blocking, header = \"x.h\""] {
+        let out = foreign(attr, src);
+        assert!(
+            out.contains(
+                ":: coffi :: __private :: blocking_call (\"usleep\" , __coffi_shim , & raw mut __frame) ;"
+            ),
+            "{attr}: {}",
+            pretty(&out)
+        );
+        assert!(!out.contains("foreign_call ("), "{out}");
+    }
+    assert!(foreign("errno, blocking", src).contains("-> (c_int , :: coffi :: Errno)"));
+    // The shim is the same C with or without `blocking`: same symbols.
+    assert_eq!(
+        model("blocking", src).shim_symbol(),
+        model("", src).shim_symbol()
+    );
+    let out = foreign("", src);
+    assert!(
+        out.contains("foreign_call (\"usleep\" , __coffi_shim"),
+        "{out}"
+    );
+    assert!(!out.contains("blocking_call"), "{out}");
 }
 
 #[test]
@@ -228,6 +256,35 @@ fn callback_expansion() {
         out.contains("compile_error") && out.contains("needs an `extern \\\"C\\\" fn`"),
         "{out}"
     );
+}
+
+#[test]
+fn on_panic_is_the_value_c_gets() {
+    let out = callback(
+        "on_panic = -1, stack = 65536",
+        r#"extern "C" fn row(n: c_int) -> c_int { n }"#,
+    );
+    assert!(
+        out.contains(
+            ":: coffi :: __private :: callback (\"row\" , 65536usize , move || -> c_int { - 1 } , move || -> c_int { n })"
+        ),
+        "{}",
+        pretty(&out)
+    );
+    assert!(!out.contains("run_callback"), "{out}");
+    // With `on_panic`, a bare fn pointer may be returned: C never sees a
+    // zeroed one.
+    let out = callback(
+        "on_panic = fallback",
+        r#"extern "C" fn pick() -> extern "C" fn() { fallback }"#,
+    );
+    assert!(!out.contains("compile_error"), "{out}");
+    assert!(
+        out.contains("move || -> extern \"C\" fn () { fallback }"),
+        "{out}"
+    );
+    let out = callback("on_panic = 1", r#"extern "C" fn unit() {}"#);
+    assert!(out.contains("returns nothing"), "{out}");
 }
 
 /// Prints the expansions quoted in the report (`cargo test -p coffi-macros

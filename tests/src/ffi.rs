@@ -221,3 +221,121 @@ extern "C" fn request_reply(user: libc::uintptr_t, line: *const c_char, len: usi
     };
     out.push_line(line)
 }
+
+#[coffi::foreign_call(blocking)]
+unsafe extern "C" {
+    /// Sleeps `ms` milliseconds (`usleep`) on a helper thread; returns `ms`.
+    pub safe fn slow_sleep_ms(ms: c_int) -> c_int;
+    /// On a helper thread: stores `pthread_self()` in `*c_thread`, then
+    /// returns `cb(0) + .. + cb(n - 1)`.
+    pub fn call_home(
+        n: c_int,
+        cb: Option<extern "C" fn(c_int) -> c_int>,
+        c_thread: *mut u64,
+    ) -> c_long;
+    /// Like `sqlite3_exec`: `answers[i] = row(i)` for `i` in `0..n`, up to
+    /// and including the first non-zero answer, which it returns (0 when
+    /// there is none).
+    pub fn exec_rows(
+        n: c_int,
+        row: Option<extern "C" fn(c_int) -> c_int>,
+        answers: *mut c_int,
+    ) -> c_int;
+    /// `answers[i] = row(i)` for every `i` in `0..n`.
+    pub fn all_rows(n: c_int, row: Option<extern "C" fn(c_int) -> c_int>, answers: *mut c_int);
+}
+
+#[coffi::foreign_call]
+unsafe extern "C" {
+    /// `exec_rows` as an ordinary foreign call, on the scheduler stack (the
+    /// same shim as the blocking one).
+    #[link_name = "exec_rows"]
+    pub fn exec_rows_inline(
+        n: c_int,
+        row: Option<extern "C" fn(c_int) -> c_int>,
+        answers: *mut c_int,
+    ) -> c_int;
+    /// `all_rows` as an ordinary foreign call.
+    #[link_name = "all_rows"]
+    pub fn all_rows_inline(
+        n: c_int,
+        row: Option<extern "C" fn(c_int) -> c_int>,
+        answers: *mut c_int,
+    );
+}
+
+#[coffi::foreign_call(blocking, errno)]
+unsafe extern "C" {
+    /// `fails_with_erange` on a helper thread: sets errno = ERANGE there,
+    /// returns `2 * x`.
+    #[link_name = "fails_with_erange"]
+    pub safe fn fails_with_erange_blocking(x: c_int) -> c_int;
+    /// `succeeds_quietly` on a helper thread: returns `x + 1`.
+    #[link_name = "succeeds_quietly"]
+    pub safe fn succeeds_quietly_blocking(x: c_int) -> c_int;
+}
+
+/// What the callbacks of blocking calls see and record.
+pub mod home {
+    use std::cell::{Cell, RefCell};
+    use std::rc::Rc;
+    use std::thread::ThreadId;
+
+    thread_local! {
+        /// Data a coroutine owns and shares with `home_cb` (not `Send`).
+        pub static SHARED: RefCell<Option<Rc<RefCell<Vec<i32>>>>> = const { RefCell::new(None) };
+        /// The thread every `home_cb` body ran on.
+        pub static CB_THREADS: RefCell<Vec<ThreadId>> = const { RefCell::new(Vec::new()) };
+        /// The row `row_cb` panics at.
+        pub static PANIC_ROW: Cell<Option<i32>> = const { Cell::new(None) };
+        /// The rows whose `row_cb` body ran.
+        pub static ROWS_RUN: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+    }
+}
+
+/// Called back from `call_home` on a helper thread: sleeps 2 ms with
+/// `coffi::sleep`, appends `i` to the coroutine's [`home::SHARED`] vector,
+/// and returns `10 * i` plus its first element.
+#[coffi::export_callback]
+extern "C" fn home_cb(i: c_int) -> c_int {
+    home::CB_THREADS.with_borrow_mut(|t| t.push(std::thread::current().id()));
+    coffi::sleep(std::time::Duration::from_millis(2));
+    let shared = home::SHARED
+        .with_borrow(|s| s.clone())
+        .expect("the coroutine sets home::SHARED");
+    shared.borrow_mut().push(i);
+    let first = shared.borrow()[0];
+    10 * i + first
+}
+
+/// Needs 256 KiB of stack: `grow_sum(128) + i` (8256 + i).
+#[coffi::export_callback(stack = 262144)]
+extern "C" fn home_big_cb(i: c_int) -> c_int {
+    grow_sum(128) + i
+}
+
+/// A row of `exec_rows`: records that it ran, panics at
+/// [`home::PANIC_ROW`], answers 0 otherwise; C gets -1 from the panic.
+#[coffi::export_callback(on_panic = -1)]
+extern "C" fn row_cb(i: c_int) -> c_int {
+    home::ROWS_RUN.with_borrow_mut(|r| r.push(i));
+    if home::PANIC_ROW.get() == Some(i) {
+        panic!("row {i} failed");
+    }
+    0
+}
+
+/// `home_cb` as the fn pointer C takes.
+pub fn home_cb_ptr() -> Option<extern "C" fn(c_int) -> c_int> {
+    Some(home_cb)
+}
+
+/// `home_big_cb` as the fn pointer C takes.
+pub fn home_big_cb_ptr() -> Option<extern "C" fn(c_int) -> c_int> {
+    Some(home_big_cb)
+}
+
+/// `row_cb` as the fn pointer C takes.
+pub fn row_cb_ptr() -> Option<extern "C" fn(c_int) -> c_int> {
+    Some(row_cb)
+}

@@ -71,7 +71,23 @@ pub(crate) fn parse_callback(attr: TokenStream, item: ItemFn) -> syn::Result<Cal
     let cx = TypeCx::new(CoffiAttr::ExportCallback, false);
     let params = params(sig, &cx, CoffiAttr::ExportCallback, &mut errors);
     let ret = return_type(&sig.output, &cx, &mut errors);
-    if let (Some(CType::FnPtr(f)), ReturnType::Type(_, ty)) = (&ret.ctype, &sig.output) {
+    if let (Some(on_panic), None) = (&options.on_panic, &ret.written) {
+        errors.push(spanned_err(
+            &on_panic.key,
+            format!(
+                "`on_panic` gives C a value, but `{}` returns nothing",
+                sig.ident
+            ),
+            "remove `on_panic`: a panic of the body still resumes in the coroutine, and C gets \
+             nothing either way",
+        ));
+    }
+    // With `on_panic`, C gets that value instead of a zeroed one, so a
+    // bare fn pointer (which has no zero) may be returned, of any arity.
+    let zeroed = options.on_panic.is_none();
+    if let (Some(CType::FnPtr(f)), ReturnType::Type(_, ty), true) =
+        (&ret.ctype, &sig.output, zeroed)
+    {
         if !f.nullable {
             errors.push(spanned_err(
                 ty,

@@ -24,7 +24,7 @@
 //! | `layout` | the frame struct: [`FrameLayout`] |
 //! | `mangle` | symbol names and the signature hash |
 //! | `shim_abi` | the one calling contract between a trampoline and its shim |
-//! | `options` | `#[foreign_call(errno, header = "..")]`, `#[export_callback(stack = N)]` |
+//! | `options` | `#[foreign_call(blocking, errno, header = "..")]`, `#[export_callback(stack = N, on_panic = EXPR)]` |
 //! | `scan` | [`scan_file`]: every annotated item of a source file |
 //!
 //! # Types that cross
@@ -116,7 +116,7 @@ pub use layout::{FieldRole, FrameField, FrameLayout};
 pub use mangle::fnv1a64;
 pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
 pub use options::{
-    CallbackOptions, DEFAULT_CALLBACK_STACK, ForeignOptions, Header, MAX_CALLBACK_STACK,
+    CallbackOptions, DEFAULT_CALLBACK_STACK, ForeignOptions, Header, MAX_CALLBACK_STACK, OnPanic,
     parse_callback_options, parse_foreign_options,
 };
 pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};

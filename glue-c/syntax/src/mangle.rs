@@ -32,6 +32,11 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 impl ForeignFn {
     /// The normalized signature the hash is computed from, e.g.
     /// `coffi-frame-1;add;int(int,int);errno=0;header=`.
+    ///
+    /// `blocking` is not part of it: it decides only where the trampoline
+    /// runs the shim (a helper thread or the scheduler stack), and the shim
+    /// is the same C either way, so one compiled shim serves both and
+    /// toggling the option never needs the C rebuilt.
     pub fn signature(&self) -> String {
         let params: Vec<String> = self.params.iter().map(|p| p.ctype.c_spelling()).collect();
         let header = self

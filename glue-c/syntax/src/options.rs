@@ -4,7 +4,7 @@ use crate::diag::{pretty, spanned_err};
 use crate::suggest::closest;
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
-use syn::{LitInt, LitStr, Token};
+use syn::{Expr, Ident, LitInt, LitStr, Token};
 
 /// Default stack room for a callback body: 32 KiB.
 pub const DEFAULT_CALLBACK_STACK: usize = 32 * 1024;
@@ -17,12 +17,21 @@ pub const MAX_CALLBACK_STACK: usize = 256 * 1024 * 1024;
 /// ```
 /// use coffi_syntax::parse_foreign_options;
 ///
-/// let opts = parse_foreign_options(quote::quote!(errno, header = "mylib.h")).unwrap();
-/// assert!(opts.errno);
+/// let opts = parse_foreign_options(quote::quote!(errno, header = "mylib.h", blocking)).unwrap();
+/// assert!(opts.errno && opts.blocking);
 /// assert_eq!(opts.header.unwrap().include_directive(), "#include \"mylib.h\"");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ForeignOptions {
+    /// `blocking`: the trampoline runs the shim on one of the runtime's
+    /// helper threads and parks the coroutine until C returns
+    /// (`coffi::__private::blocking_call`), so that a C function that
+    /// waits does not stall the other coroutines of its thread.
+    ///
+    /// Only the Rust side changes: the shim is the same C, so the option is
+    /// not part of the signature hash (see
+    /// [`ForeignFn::signature`](crate::ForeignFn::signature)).
+    pub blocking: bool,
     /// `errno`: the shim sets `errno = 0` before the call and returns the
     /// value it has after it; the Rust function returns `(R, coffi::Errno)`
     /// (just `coffi::Errno` when `R` is `()`).
@@ -70,26 +79,53 @@ impl Header {
 ///
 /// let default = parse_callback_options(Default::default()).unwrap();
 /// assert_eq!(default.stack, DEFAULT_CALLBACK_STACK);
-/// assert_eq!(parse_callback_options(quote::quote!(stack = 65536)).unwrap().stack, 65536);
+/// assert!(default.on_panic.is_none());
+/// let opts = parse_callback_options(quote::quote!(on_panic = -1, stack = 65536)).unwrap();
+/// assert_eq!(opts.stack, 65536);
+/// assert_eq!(coffi_syntax::pretty(&opts.on_panic.unwrap().value), "- 1");
 /// assert!(parse_callback_options(quote::quote!(stack = 0)).is_err());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CallbackOptions {
     /// Bytes of stack the body needs (`stack = N`), default
     /// [`DEFAULT_CALLBACK_STACK`], at most [`MAX_CALLBACK_STACK`].
     pub stack: usize,
+    /// `on_panic = EXPR`: what C gets when the body panics (default: the
+    /// zeroed value, `coffi::__private::CallbackReturn::zeroed`).
+    pub on_panic: Option<OnPanic>,
 }
 
 impl Default for CallbackOptions {
     fn default() -> Self {
         CallbackOptions {
             stack: DEFAULT_CALLBACK_STACK,
+            on_panic: None,
         }
     }
 }
 
-const FOREIGN_OPTIONS: &[(&str, &str)] = &[("errno", "errno"), ("header", "header = \"...\"")];
-const CALLBACK_OPTIONS: &[(&str, &str)] = &[("stack", "stack = N")];
+/// The option `on_panic = EXPR` of `#[export_callback]`.
+///
+/// The value is any Rust expression of the callback's return type. Only the
+/// macro uses it (the expression is evaluated, in the callback, when the
+/// body has panicked); the build script parses it the same way, so that
+/// both accept the same attributes, and needs nothing of it for C. Whether
+/// its type is right is the compiler's check, at the expression.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OnPanic {
+    /// The `on_panic` key, for errors about the option as a whole.
+    pub key: Ident,
+    /// The expression.
+    pub value: Expr,
+}
+
+const FOREIGN_OPTIONS: &[(&str, &str)] = &[
+    ("blocking", "blocking"),
+    ("errno", "errno"),
+    ("header", "header = \"...\""),
+];
+const CALLBACK_OPTIONS: &[(&str, &str)] =
+    &[("stack", "stack = N"), ("on_panic", "on_panic = EXPR")];
 
 /// Parses the arguments of `#[foreign_call(..)]` (the tokens inside the
 /// parentheses; empty for a bare `#[foreign_call]`).
@@ -97,8 +133,22 @@ pub fn parse_foreign_options(attr: TokenStream) -> syn::Result<ForeignOptions> {
     let mut opts = ForeignOptions::default();
     let mut seen_errno = false;
     let mut seen_header = false;
+    let mut seen_blocking = false;
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("errno") {
+        if meta.path.is_ident("blocking") {
+            if std::mem::replace(&mut seen_blocking, true) {
+                return Err(duplicate(&meta.path, "blocking"));
+            }
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                return Err(spanned_err(
+                    &meta.path,
+                    "`blocking` takes no value",
+                    "write `#[foreign_call(blocking)]`; it combines with `errno` and `header = \"...\"`",
+                ));
+            }
+            opts.blocking = true;
+            Ok(())
+        } else if meta.path.is_ident("errno") {
             if std::mem::replace(&mut seen_errno, true) {
                 return Err(duplicate(&meta.path, "errno"));
             }
@@ -146,7 +196,29 @@ pub fn parse_callback_options(attr: TokenStream) -> syn::Result<CallbackOptions>
     let mut opts = CallbackOptions::default();
     let mut seen_stack = false;
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("stack") {
+        if meta.path.is_ident("on_panic") {
+            if opts.on_panic.is_some() {
+                return Err(duplicate(&meta.path, "on_panic"));
+            }
+            let key = meta.path.segments[0].ident.clone();
+            let missing = |span: Span| {
+                syn::Error::new(
+                    span,
+                    "`on_panic` takes the value C gets when the body panics\n\
+                     help: write e.g. `#[export_callback(on_panic = -1)]`, a value of the callback's return type",
+                )
+            };
+            if !meta.input.peek(Token![=]) {
+                return Err(missing(key.span()));
+            }
+            let value = meta.value()?;
+            if value.is_empty() || value.peek(Token![,]) {
+                return Err(missing(key.span()));
+            }
+            let expr: Expr = value.parse()?;
+            opts.on_panic = Some(OnPanic { key, value: expr });
+            Ok(())
+        } else if meta.path.is_ident("stack") {
             if std::mem::replace(&mut seen_stack, true) {
                 return Err(duplicate(&meta.path, "stack"));
             }
@@ -262,11 +334,14 @@ pub(crate) fn unknown_option(
     other_attr: &[(&str, &str)],
 ) -> syn::Error {
     let name = pretty(path);
-    let list = accepted
+    let written: Vec<String> = accepted
         .iter()
         .map(|(_, written)| format!("`{written}`"))
-        .collect::<Vec<_>>()
-        .join(" and ");
+        .collect();
+    let list = match written.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => written.join(""),
+    };
     let names: Vec<&str> = accepted.iter().map(|(n, _)| *n).collect();
     let hint = if let Some(close) = closest(&name, &names) {
         format!("did you mean `{close}`? `#[{attr}]` accepts {list}")

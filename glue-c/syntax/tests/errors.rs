@@ -320,6 +320,36 @@ fn callback_returning_fn_pointers() {
 }
 
 #[test]
+fn callback_on_panic_and_the_return_type() {
+    // A callback returning nothing has no value to give C.
+    for src in [
+        "extern \"C\" fn done(x: c_int) {}",
+        "extern \"C\" fn done(x: c_int) -> () {}",
+    ] {
+        assert_error(
+            callback("stack = 4096, on_panic = 0", src),
+            "stack = 4096, on_panic = 0",
+            "on_panic",
+            &["`done` returns nothing", "remove `on_panic`"],
+        );
+    }
+    let cb = callback(
+        "on_panic = -1",
+        "extern \"C\" fn row(n: c_int) -> c_int { n }",
+    )
+    .unwrap();
+    assert_eq!(
+        coffi_syntax::pretty(&cb.options.on_panic.unwrap().value),
+        "- 1"
+    );
+    // With a value for C, a bare fn pointer (of any arity) may be returned.
+    let many = "extern \"C\" fn pick() -> extern \"C\" fn(u8, u8, u8, u8, u8, u8, u8, u8, u8, u8, \
+                u8, u8, u8) { f }";
+    assert!(callback("on_panic = f", many).is_ok());
+    assert!(callback("", many).is_err());
+}
+
+#[test]
 fn callback_export_names() {
     let cb = callback(
         "",

@@ -64,7 +64,11 @@ fn foreign_option_errors() {
         "stack",
         &["`stack` is an option of `#[export_callback]`"],
     );
-    foreign_err("zzz", "zzz", &["accepts `errno` and `header = \"...\"`"]);
+    foreign_err(
+        "zzz",
+        "zzz",
+        &["accepts `blocking`, `errno` and `header = \"...\"`"],
+    );
     let src = "errno, errno";
     let e = errors(foreign(src).unwrap_err());
     assert!(e[0].message.contains("duplicate option `errno`"));
@@ -74,6 +78,122 @@ fn foreign_option_errors() {
     foreign_err("header = 3", "header", &["`header` takes a string"]);
     foreign_err("header = \"\"", "\"\"", &["the header name is empty"]);
     foreign_err("header = \"<x.h\"", "\"<x.h\"", &["unbalanced"]);
+}
+
+#[test]
+fn blocking_combines_in_any_order() {
+    assert!(!foreign("").unwrap().blocking);
+    assert!(foreign("blocking").unwrap().blocking);
+    for attr in [
+        "blocking, errno",
+        "errno, blocking",
+        "blocking, errno, header = \"x.h\"",
+        "header = \"x.h\", blocking, errno,",
+        "errno, header = \"x.h\", blocking",
+    ] {
+        let opts = foreign(attr).unwrap();
+        assert!(opts.blocking && opts.errno, "{attr}");
+    }
+    assert!(
+        foreign("header = \"x.h\", blocking")
+            .unwrap()
+            .header
+            .is_some()
+    );
+}
+
+#[test]
+fn blocking_errors() {
+    foreign_err(
+        "blocking = 1",
+        "blocking",
+        &["`blocking` takes no value", "#[foreign_call(blocking)]"],
+    );
+    foreign_err(
+        "blocking = true",
+        "blocking",
+        &["`blocking` takes no value"],
+    );
+    foreign_err("blocking(1)", "blocking", &["`blocking` takes no value"]);
+    let src = "blocking, errno, blocking";
+    let e = errors(foreign(src).unwrap_err());
+    assert_eq!(e.len(), 1);
+    assert!(e[0].message.contains("duplicate option `blocking`"));
+    assert_eq!(e[0].column, 17, "points at the second `blocking`");
+    foreign_err(
+        "blockng",
+        "blockng",
+        &["unknown option `blockng`", "did you mean `blocking`?"],
+    );
+    foreign_err("bloking", "bloking", &["did you mean `blocking`?"]);
+    stack_err(
+        "blocking",
+        "blocking",
+        &["`blocking` is an option of `#[foreign_call]`"],
+    );
+}
+
+fn on_panic(attr: &str) -> syn::Result<Option<String>> {
+    parse_callback_options(attr.parse::<TokenStream>().unwrap())
+        .map(|o| o.on_panic.map(|p| coffi_syntax::pretty(&p.value)))
+}
+
+#[test]
+fn on_panic_takes_any_expression() {
+    assert_eq!(on_panic("").unwrap(), None);
+    assert_eq!(on_panic("on_panic = -1").unwrap().as_deref(), Some("- 1"));
+    assert_eq!(
+        on_panic("on_panic = i32::MIN, stack = 4096")
+            .unwrap()
+            .as_deref(),
+        Some("i32::MIN")
+    );
+    assert_eq!(
+        on_panic("stack = 4096, on_panic = core::ptr::null_mut(),")
+            .unwrap()
+            .as_deref(),
+        Some("core::ptr::null_mut()")
+    );
+    let both =
+        parse_callback_options("stack = 8192, on_panic = { 1 + 2 }".parse().unwrap()).unwrap();
+    assert_eq!(both.stack, 8192);
+    // The type is the compiler's to check, at the expression.
+    assert!(on_panic("on_panic = \"x\"").is_ok());
+}
+
+#[test]
+fn on_panic_errors() {
+    let e = |attr: &str, at: &str, words: &[&str]| assert_error(on_panic(attr), attr, at, words);
+    e(
+        "on_panic",
+        "on_panic",
+        &["`on_panic` takes the value C gets when the body panics"],
+    );
+    e("on_panic =", "on_panic", &["takes the value C gets"]);
+    e(
+        "on_panic = , stack = 4096",
+        "on_panic",
+        &["takes the value"],
+    );
+    e("on_panic(1)", "on_panic", &["takes the value"]);
+    e(
+        "on_panic = 1, on_panic = 2",
+        "on_panic = 2",
+        &["duplicate option `on_panic`"],
+    );
+    e(
+        "on_panik = 1",
+        "on_panik",
+        &[
+            "did you mean `on_panic`?",
+            "`stack = N` and `on_panic = EXPR`",
+        ],
+    );
+    foreign_err(
+        "on_panic = 1",
+        "on_panic",
+        &["`on_panic` is an option of `#[export_callback]`"],
+    );
 }
 
 #[test]

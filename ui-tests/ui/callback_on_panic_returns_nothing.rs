@@ -1,0 +1,4 @@
+#[coffi::export_callback(on_panic = -1)]
+extern "C" fn on_event() {}
+
+fn main() {}
