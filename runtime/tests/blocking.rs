@@ -347,3 +347,93 @@ fn no_helper_thread_outlives_its_run() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+thread_local! {
+    static DEPTH_SEEN: RefCell<Vec<(u32, ThreadId)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Callback level `level` (at home): records where it ran, and below level
+/// 2 makes another blocking call whose C calls back again.
+fn nested_level(level: u32) -> i32 {
+    DEPTH_SEEN.with_borrow_mut(|seen| seen.push((level, std::thread::current().id())));
+    if level == 2 {
+        return 2;
+    }
+    call_blocking("nest_deeper", nest_deeper_shim) + 10
+}
+
+extern "C" fn level_cb() -> i32 {
+    let level = DEPTH_SEEN.with_borrow(|seen| seen.len()) as u32 + 1;
+    run_callback("level_cb", 64 * 1024, move || nested_level(level))
+}
+
+/// "C" on a helper: calls `level_cb` and adds 100.
+unsafe extern "C" fn nest_deeper_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes a valid top pointer.
+    let top0 = unsafe { read_top(top) };
+    let r = level_cb() + 100;
+    // SAFETY: `a` is this call's IntFrame.
+    unsafe { store_adjusted(a, top, top0, r) };
+}
+
+#[test]
+fn blocking_callback_blocking_callback_nests_at_home() {
+    let (value, seen, me) = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| {
+            DEPTH_SEEN.with_borrow_mut(Vec::clear);
+            let value = call_blocking("nest_deeper", nest_deeper_shim);
+            (
+                value,
+                DEPTH_SEEN.with_borrow(|seen| seen.clone()),
+                std::thread::current().id(),
+            )
+        })
+        .unwrap();
+    // level 2 returns 2; each C level adds 100, each Rust level 10.
+    assert_eq!(value, ((2 + 100) + 10) + 100);
+    assert_eq!(seen.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [1, 2]);
+    assert!(
+        seen.iter().all(|(_, t)| *t == me),
+        "callbacks ran off the coroutine's thread"
+    );
+}
+
+static ARRIVALS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// "C" that records the order calls reach a helper, then blocks 20 ms.
+unsafe extern "C" fn arrival_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: `a` is this call's IntFrame, which carries the caller's id in.
+    let id = unsafe { (*a.cast::<IntFrame>()).r };
+    ARRIVALS.lock().unwrap().push(id);
+    std::thread::sleep(Duration::from_millis(20));
+    // SAFETY: the runtime passes a valid top pointer; no callback moved it.
+    let top0 = unsafe { read_top(top) };
+    // SAFETY: as above.
+    unsafe { store_adjusted(a, top, top0, id * 2) };
+}
+
+#[test]
+fn calls_beyond_one_helper_run_in_the_order_they_arrived() {
+    ARRIVALS.lock().unwrap().clear();
+    let results = coffi::Builder::new()
+        .blocking_threads(1)
+        .run(|| {
+            let hs: Vec<_> = (0..6)
+                .map(|id| {
+                    coffi::spawn(move || {
+                        let mut frame = IntFrame { r: id };
+                        // SAFETY: the shim takes an IntFrame.
+                        unsafe { blocking_call("arrival", arrival_shim, &raw mut frame) };
+                        frame.r
+                    })
+                })
+                .collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .unwrap();
+    assert_eq!(results, [0, 2, 4, 6, 8, 10]);
+    assert_eq!(*ARRIVALS.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
+}

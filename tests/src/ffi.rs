@@ -264,6 +264,16 @@ unsafe extern "C" {
     );
 }
 
+#[coffi::foreign_call(blocking)]
+unsafe extern "C" {
+    /// Seed scenario (a) on a helper thread: `goReturnVal` runs at home.
+    #[link_name = "returnAfterGrow"]
+    pub safe fn returnAfterGrow_blocking() -> c_int;
+    /// Seed scenario (b) on a helper thread.
+    #[link_name = "returnAfterGrowFromGo"]
+    pub safe fn returnAfterGrowFromGo_blocking() -> c_int;
+}
+
 #[coffi::foreign_call(blocking, errno)]
 unsafe extern "C" {
     /// `fails_with_erange` on a helper thread: sets errno = ERANGE there,

@@ -115,3 +115,35 @@ fn without_strict_mode_the_unadjusted_shims_write_through_the_old_alias() {
         .unwrap();
     assert_eq!((a, b), (123456, 8256));
 }
+
+#[test]
+fn both_scenarios_through_blocking_calls_in_strict_mode_move_the_stack() {
+    let results = strict_16k()
+        .run(|| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    coffi::spawn(move || {
+                        let value = if i % 2 == 0 {
+                            ffi::returnAfterGrow_blocking()
+                        } else {
+                            ffi::returnAfterGrowFromGo_blocking()
+                        };
+                        (i, value, coffi::stack_info().unwrap().relocations)
+                    })
+                })
+                .collect();
+            let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            (results, coffi::stats())
+        })
+        .unwrap();
+    let (results, stats) = results;
+    for (i, value, moved) in results {
+        let want = if i % 2 == 0 { 123456 } else { 129 * 128 / 2 };
+        assert_eq!(value, want, "coroutine {i}");
+        assert!(
+            moved >= 1,
+            "coroutine {i}: the callback at home must move the stack"
+        );
+    }
+    assert_eq!(stats.blocking_calls, 8);
+}
