@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # coffi vs. cgo, in one run on this machine (issue #5):
-#   1. coffi's criterion benches (tests/benches/calls.rs), short times;
+#   1. coffi's criterion benches (tests/benches/calls.rs, and the blocking
+#      calls of tests/benches/blocking.rs), short times;
 #   2. the 100 000 parked coroutines bench (tests/benches/parked.rs);
 #   3. the same scenarios with Go's cgo (tests/benches/cgo), built with the
 #      newest Go (below);
@@ -73,6 +74,13 @@ cargo bench -q -p coffi-tests --bench calls -- \
     cat "$out/criterion.log" "$out/criterion.err" >&2
     exit 1
 }
+echo "== coffi: cargo bench -p coffi-tests --bench blocking" >&2
+cargo bench -q -p coffi-tests --bench blocking -- \
+    --warm-up-time "$warm_up" --measurement-time "$measure" --noplot \
+    >>"$out/criterion.log" 2>"$out/criterion-blocking.err" || {
+    cat "$out/criterion.log" "$out/criterion-blocking.err" >&2
+    exit 1
+}
 # Criterion prints `name  time: [low mid high]`, the name on the line before
 # when it is long; keep the middle estimate, in ns.
 awk '
@@ -119,9 +127,18 @@ rows='1. floor: direct C call of empty()|floor/empty|floor/empty
 6. relocation with 64 KiB used, into the window its pooled stack kept|relocation/kept/64KiB|grow/64KiB
 6. relocation with 1 MiB used (Go: growth by copying)|relocation/1MiB|grow/1MiB
 6. relocation with 8 MiB used (Go: growth by copying)|relocation/8MiB|grow/8MiB
-7. spawn + one foreign call + join|spawn/call_join|spawn'
+7. spawn + one foreign call + join|spawn/call_join|spawn
+9a. 1000 coroutines x 10 ms blocking C, blocking_threads(1000) (Go: default GOMAXPROCS)|blocking/sleep1000/threads1000|blocking/sleep1000
+9a. 1000 coroutines x 10 ms blocking C, default pool of 64 (Go: default GOMAXPROCS)|blocking/sleep1000/threads64|blocking/sleep1000
+9a. 1000 coroutines x 10 ms blocking C, blocking_threads(1000) (Go: GOMAXPROCS=1)|blocking/sleep1000/threads1000|blocking/sleep1000/gomaxprocs1
+9a. 1000 coroutines x 10 ms, first round: 1000 threads started (Go: default GOMAXPROCS)|blocking/sleep1000/threads1000/cold|blocking/sleep1000/cold
+9b. blocking call of add() (Go: a cgo call)|blocking/roundtrip/add|call/add
+9b. ordinary foreign_call add() from a coroutine (row 3, for comparison)|foreign_call/coroutine/add|call/add
+9c. blocking call of call_empty_cb(): the callback goes home (Go: row 4)|blocking/callback_home|callback'
 
-# Targets: label | numerator key | denominator key | limit.
+# Targets: label | numerator key | denominator key | limit [| us]: met when
+# numerator <= limit x denominator; `us` prints the numerator in µs instead
+# of the ratio (absolute targets: the denominator is `ns:<ns>`).
 targets='foreign_call add from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/add|cgo:call/add|0.2
 foreign_call empty from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/empty|cgo:call/empty|0.2
 foreign_call add from a coroutine <= 2x raw switch (bench 2)|coffi:foreign_call/coroutine/add|coffi:raw_switch/add|2
@@ -129,7 +146,12 @@ foreign_call empty from a coroutine <= 2x raw switch (bench 2)|coffi:foreign_cal
 callback round trip <= 0.2x cgo callback|coffi:callback/coroutine|cgo:callback|0.2
 seed scenario <= 0.2x cgo|coffi:seed/spawn_grow_join|cgo:seed|0.2
 relocation 8 MiB used <= 1.5x 64 KiB used|coffi:relocation/8MiB|coffi:relocation/64KiB|1.5
-spawn + call + join <= 0.5x go + cgo call|coffi:spawn/call_join|cgo:spawn|0.5'
+spawn + call + join <= 0.5x go + cgo call|coffi:spawn/call_join|cgo:spawn|0.5
+1000 x 10 ms blocking, blocking_threads(1000) <= 1.5x Go wall time (default GOMAXPROCS)|coffi:blocking/sleep1000/threads1000|cgo:blocking/sleep1000|1.5
+1000 x 10 ms blocking, blocking_threads(1000) <= 1.5x Go wall time (GOMAXPROCS=1)|coffi:blocking/sleep1000/threads1000|cgo:blocking/sleep1000/gomaxprocs1|1.5
+1000 x 10 ms blocking, first round <= 1.5x Go first round|coffi:blocking/sleep1000/threads1000/cold|cgo:blocking/sleep1000/cold|1.5
+blocking call round trip < 10 us|coffi:blocking/roundtrip/add|ns:10000|1|us
+callback that goes home < 20 us|coffi:blocking/callback_home|ns:20000|1|us'
 
 report="$out/report.md"
 {
@@ -146,6 +168,7 @@ awk -F'\t' -v rows="$rows" -v targets="$targets" '
     function value(key,    side, name) {
         side = substr(key, 1, index(key, ":") - 1)
         name = substr(key, index(key, ":") + 1)
+        if (side == "ns") return name + 0
         if (side == "coffi") return (name in coffi) ? coffi[name] : ""
         return (name in cgo) ? cgo[name] : ""
     }
@@ -174,7 +197,9 @@ awk -F'\t' -v rows="$rows" -v targets="$targets" '
             split(t[i], f, "|")
             a = value(f[2]); b = value(f[3])
             if (a == "" || b == "" || b <= 0) { printf "| %s | - | ? |\n", f[1]; continue }
-            printf "| %s | %.3fx | %s |\n", f[1], a / b, (a / b <= f[4] + 0) ? "yes" : "**no**"
+            met = (a / b <= f[4] + 0) ? "yes" : "**no**"
+            if (f[5] == "us") printf "| %s | %.2f us | %s |\n", f[1], a / 1000, met
+            else printf "| %s | %.3fx | %s |\n", f[1], a / b, met
         }
     }
 ' "$out/coffi.tsv" "$out/cgo.tsv" >>"$report"

@@ -349,3 +349,18 @@ pub fn home_big_cb_ptr() -> Option<extern "C" fn(c_int) -> c_int> {
 pub fn row_cb_ptr() -> Option<extern "C" fn(c_int) -> c_int> {
     Some(row_cb)
 }
+
+// Blocking calls in the benchmarks (tests/benches/blocking.rs): the C of
+// tests/c/bench.c, declared `blocking` (a blocking and an ordinary
+// declaration share one shim).
+#[coffi::foreign_call(blocking)]
+unsafe extern "C" {
+    /// `add` on a helper thread: the round trip of a blocking call whose C
+    /// returns at once (benchmarks).
+    #[link_name = "add"]
+    pub safe fn add_blocking(a: c_int, b: c_int) -> c_int;
+    /// `call_empty_cb` on a helper thread: C calls the empty callback
+    /// `empty_cb` once, which goes home to the coroutine (benchmarks).
+    #[link_name = "call_empty_cb"]
+    pub safe fn call_empty_cb_blocking() -> c_int;
+}

@@ -2,6 +2,7 @@
  * and `goReturnVal` are Go functions exported in callbacks.go. */
 #include "bench.h"
 #include "_cgo_export.h"
+#include <unistd.h>
 
 void empty(void) {}
 
@@ -16,6 +17,11 @@ int call_empty_cb(void) {
 int returnAfterGrow(void) {
     int sum = goReturnVal();
     return sum == 8256 ? 123456 : -sum;
+}
+
+int slow_sleep_ms(int ms) {
+    usleep((useconds_t)ms * 1000u);
+    return ms;
 }
 
 /* The floor: `n` direct calls through volatile function pointers, so the

@@ -11,6 +11,14 @@
 //	grow/64KiB, 1MiB, 8MiB      fresh goroutine using that much stack, minus a
 //	                            fresh goroutine using 1 KiB (stack growth by copying)
 //	spawn                       go func(){ C.add(1, 2); done <- struct{}{} }(); <-done
+//	blocking/sleep1000          1000 goroutines, each making a cgo call that sleeps
+//	                            10 ms (usleep), started at once, waited for: the
+//	                            wall time of the round (Go hands the P of a goroutine
+//	                            blocked in C to another thread, starting threads as
+//	                            needed); at the default GOMAXPROCS, and /gomaxprocs1
+//	                            with GOMAXPROCS=1; /cold is the first round of the
+//	                            process (its threads started inside it), run once
+//	                            before every other benchmark
 //
 // Every benchmark runs -count times with testing.Benchmark; the median ns/op
 // is printed, and written as "name<TAB>ns" lines to -out if given.
@@ -25,6 +33,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 )
@@ -96,6 +105,8 @@ func benches() []bench {
 				<-done
 			}
 		}},
+		{"blocking/sleep1000", sleepRounds(0)},
+		{"blocking/sleep1000/gomaxprocs1", sleepRounds(1)},
 		{"grow/base", freshGoroutine(func() { sinkByte += useStack(0) })},
 	}
 	for _, size := range []struct {
@@ -117,6 +128,35 @@ func benches() []bench {
 		)
 	}
 	return list
+}
+
+// sleepRound starts 1000 goroutines that each sleep 10 ms in C and waits
+// for them.
+func sleepRound() {
+	var wg sync.WaitGroup
+	wg.Add(1000)
+	for j := 0; j < 1000; j++ {
+		go func() {
+			if C.slow_sleep_ms(10) != 10 {
+				panic("slow_sleep_ms")
+			}
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+}
+
+// sleepRounds is the sleep benchmark at GOMAXPROCS=procs (0: the default).
+func sleepRounds(procs int) func(b *testing.B) {
+	return func(b *testing.B) {
+		if procs > 0 {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			sleepRound()
+		}
+	}
 }
 
 func median(xs []float64) float64 {
@@ -142,6 +182,15 @@ func main() {
 	fmt.Printf("# %s %s/%s GOMAXPROCS=%d\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
 	results := map[string]float64{}
 	var order []string
+	// The first round of the process, before any other benchmark started
+	// threads: once, timed by hand.
+	if name := "blocking/sleep1000/cold"; len(name) >= len(*filter) && name[:len(*filter)] == *filter {
+		start := time.Now()
+		sleepRound()
+		results[name] = float64(time.Since(start).Nanoseconds())
+		order = append(order, name)
+		fmt.Printf("%-22s %14.2f ns/op  (one round, the first of the process)\n", name, results[name])
+	}
 	for _, bm := range benches() {
 		if len(bm.name) < len(*filter) || bm.name[:len(*filter)] != *filter {
 			continue
