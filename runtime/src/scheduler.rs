@@ -269,6 +269,10 @@ impl Runtime {
     /// Makes ready the coroutines woken from other threads (or by wakers
     /// called on this one) since the last look.
     fn drain_woken(&self) {
+        // Two loads when nothing was sent: this runs before every resume.
+        if self.woken_rx.is_empty() {
+            return;
+        }
         while let Ok(key) = self.woken_rx.try_recv() {
             self.make_ready(key);
         }

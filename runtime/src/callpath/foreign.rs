@@ -31,16 +31,34 @@ pub unsafe fn call_foreign<Frame>(shim: ShimFn, frame: *mut Frame) {
 /// # Safety
 ///
 /// `frame` must point to the frame `shim` expects, valid for the whole call.
-#[inline]
+#[inline(always)]
 pub unsafe fn foreign_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut Frame) {
     let ctx = ctx();
     bump(&ctx.stats.foreign_calls);
     if ctx.slow_call_nanos.get() != 0 {
         // SAFETY: forwarded from the caller.
-        return unsafe { super::slow::timed(ctx, name, || run_foreign(ctx, shim, frame)) };
+        return unsafe { foreign_call_timed(ctx, name, shim, frame) };
     }
     // SAFETY: forwarded from the caller.
     unsafe { run_foreign(ctx, shim, frame) }
+}
+
+/// [`foreign_call`] under the slow-call detector: kept out of line, so the
+/// fast path stays small enough to inline into every trampoline.
+///
+/// # Safety
+///
+/// As [`foreign_call`].
+#[cold]
+#[inline(never)]
+unsafe fn foreign_call_timed<Frame>(
+    ctx: &ThreadCtx,
+    name: &'static str,
+    shim: ShimFn,
+    frame: *mut Frame,
+) {
+    // SAFETY: forwarded from the caller.
+    super::slow::timed(ctx, name, || unsafe { run_foreign(ctx, shim, frame) })
 }
 
 /// # Safety
