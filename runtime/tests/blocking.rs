@@ -363,8 +363,11 @@ fn nested_level(level: u32) -> i32 {
 }
 
 extern "C" fn level_cb() -> i32 {
-    let level = DEPTH_SEEN.with_borrow(|seen| seen.len()) as u32 + 1;
-    run_callback("level_cb", 64 * 1024, move || nested_level(level))
+    // The body runs at home: the level is counted in the coroutine's
+    // thread-local, not the helper's.
+    run_callback("level_cb", 64 * 1024, || {
+        nested_level(DEPTH_SEEN.with_borrow(|seen| seen.len()) as u32 + 1)
+    })
 }
 
 /// "C" on a helper: calls `level_cb` and adds 100.
