@@ -10,6 +10,7 @@
 use crate::callpath::Job;
 use crate::error::{Error, ErrorKind};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -22,6 +23,8 @@ struct Counts {
     threads: usize,
     idle: usize,
     queued: usize,
+    /// Jobs taken by a helper and not finished.
+    running: usize,
 }
 
 struct Shared {
@@ -95,6 +98,12 @@ impl BlockingPool {
         Ok(())
     }
 
+    /// Whether a job is queued or running.
+    pub(crate) fn busy(&self) -> bool {
+        let counts = self.shared.counts();
+        counts.queued + counts.running > 0
+    }
+
     fn start_thread(&self) -> std::io::Result<JoinHandle<()>> {
         let shared = Arc::clone(&self.shared);
         let jobs = self.receiver.clone();
@@ -110,14 +119,16 @@ impl BlockingPool {
 fn helper(shared: &Shared, jobs: &Receiver<Arc<Job>>) {
     loop {
         shared.counts().idle += 1;
-        match jobs.recv_timeout(IDLE_EXIT) {
+        match next_job(jobs) {
             Ok(job) => {
                 {
                     let mut counts = shared.counts();
                     counts.idle -= 1;
                     counts.queued -= 1;
+                    counts.running += 1;
                 }
                 job.run();
+                shared.counts().running -= 1;
             }
             Err(RecvTimeoutError::Timeout) => {
                 let mut counts = shared.counts();
@@ -135,6 +146,44 @@ fn helper(shared: &Shared, jobs: &Receiver<Arc<Job>>) {
             }
         }
     }
+}
+
+/// How long a helper that just finished a job polls for the next before it
+/// sleeps: coroutines often make their next blocking call right away, and a
+/// futex wake-up costs more than most short C calls take.
+const SPIN_FOR_JOB: Duration = Duration::from_micros(50);
+
+/// The next job: polled for [`SPIN_FOR_JOB`], then waited for up to
+/// [`IDLE_EXIT`].
+/// (Not under valgrind, which runs one thread at a time: a spinning thread
+/// would only hold back the one it waits for.)
+/// At most one helper per CPU spins at a time; the others sleep at once.
+fn next_job(jobs: &Receiver<Arc<Job>>) -> Result<Arc<Job>, RecvTimeoutError> {
+    static SPINNING: AtomicUsize = AtomicUsize::new(0);
+    // `available_parallelism` reads cgroup files: asked once.
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cpus = *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if !crate::valgrind::running_on_valgrind() && SPINNING.fetch_add(1, Ordering::Relaxed) < cpus {
+        let start = std::time::Instant::now();
+        let found = 'spin: loop {
+            for _ in 0..64 {
+                if let Ok(job) = jobs.try_recv() {
+                    break 'spin Some(job);
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= SPIN_FOR_JOB {
+                break None;
+            }
+        };
+        SPINNING.fetch_sub(1, Ordering::Relaxed);
+        if let Some(job) = found {
+            return Ok(job);
+        }
+    } else {
+        SPINNING.fetch_sub(1, Ordering::Relaxed);
+    }
+    jobs.recv_timeout(IDLE_EXIT)
 }
 
 impl Drop for BlockingPool {

@@ -31,6 +31,11 @@ use std::task::{Wake, Waker};
 /// below them.
 const RESUME_RESERVE: usize = 16 * 1024;
 
+/// How long the scheduler spins for a helper's wake before sleeping in the
+/// reactor, while a blocking call is in flight: a futex wake-up costs more
+/// than most short C calls take.
+const SPIN_FOR_WAKE: std::time::Duration = std::time::Duration::from_micros(50);
+
 /// What a parked coroutine waits for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Parked {
@@ -278,6 +283,27 @@ impl Runtime {
         }
     }
 
+    /// Whether a blocking foreign call of this runtime is in flight.
+    fn blocking_in_flight(&self) -> bool {
+        self.blocking.get().is_some_and(BlockingPool::busy)
+    }
+
+    /// Spins up to [`SPIN_FOR_WAKE`] for a wake; true if one came.
+    fn spin_for_wake(&self) -> bool {
+        let start = std::time::Instant::now();
+        loop {
+            for _ in 0..64 {
+                if !self.woken_rx.is_empty() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= SPIN_FOR_WAKE {
+                return false;
+            }
+        }
+    }
+
     fn live(&self) -> usize {
         self.slots.borrow().len()
     }
@@ -334,6 +360,14 @@ pub(crate) fn schedule(runtime: &Runtime) {
             break;
         }
         if runtime.parked_on_future.get() > 0 {
+            // A blocking call's helper usually answers within microseconds:
+            // look for its wake a little before going to sleep.
+            if runtime.blocking_in_flight()
+                && !crate::valgrind::running_on_valgrind()
+                && runtime.spin_for_wake()
+            {
+                continue;
+            }
             // Sleep in the reactor until a waker sends a key: I/O and
             // timers are driven on this thread meanwhile.
             if let Ok(key) = async_io::block_on(runtime.woken_rx.recv()) {
