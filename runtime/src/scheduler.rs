@@ -449,13 +449,17 @@ fn finish(runtime: &Runtime, task: Task) {
         stack,
         mut yielder,
     } = task;
-    // Dropping a suspended coroutine unwinds it, on its own stack.
-    as_running(runtime, &stack, &mut yielder, || {
-        if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(coroutine))) {
-            // A destructor panicked while unwinding: nothing can take it.
-            std::mem::forget(payload);
-        }
-    });
+    if coroutine.done() {
+        drop(coroutine);
+    } else {
+        // Dropping a suspended coroutine unwinds it, on its own stack.
+        as_running(runtime, &stack, &mut yielder, || {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(coroutine))) {
+                // A destructor panicked while unwinding: nothing can take it.
+                std::mem::forget(payload);
+            }
+        });
+    }
     // SAFETY: the coroutine that ran on the stack has finished (or been
     // unwound) and been dropped.
     unsafe { runtime.pool.borrow_mut().release(stack) };
