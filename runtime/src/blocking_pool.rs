@@ -98,6 +98,25 @@ impl BlockingPool {
         Ok(())
     }
 
+    /// In a forked child, where none of the helper threads exist: forgets
+    /// them (they cannot be joined), so the next call starts a new one.
+    ///
+    /// A lock a parent thread held at the fork stays locked in the child:
+    /// then the pool is left as it is (a blocking call in the child waits
+    /// for ever) rather than deadlock the fork.
+    pub(crate) fn forget_threads_after_fork(&self) {
+        let (Ok(mut counts), Ok(mut handles)) =
+            (self.shared.counts.try_lock(), self.handles.try_lock())
+        else {
+            return;
+        };
+        counts.threads = 0;
+        counts.idle = 0;
+        counts.running = 0;
+        counts.queued = self.receiver.len();
+        std::mem::forget(std::mem::take(&mut *handles));
+    }
+
     /// Whether a job is queued or running.
     pub(crate) fn busy(&self) -> bool {
         let counts = self.shared.counts();

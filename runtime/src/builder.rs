@@ -150,9 +150,11 @@ impl Builder {
     /// Most helper threads running `#[foreign_call(blocking)]` calls at once
     /// (default [`DEFAULT_BLOCKING_THREADS`]); more calls wait in order.
     /// Helpers start on demand, with stacks of the scheduler stack's size,
-    /// and exit after ten idle seconds. A callback that makes a blocking
-    /// call from a blocking call holds a second helper: nesting deeper than
-    /// this limit waits forever.
+    /// and exit after ten idle seconds. A helper whose C waits for a
+    /// callback at home still counts: when every helper waits for callbacks
+    /// that themselves make blocking calls (across all coroutines of the
+    /// runtime), those calls wait for ever; raise the limit above the
+    /// number of such calls that can be in flight at once.
     ///
     /// ```
     /// coffi::Builder::new().blocking_threads(4).run(|| ()).unwrap();

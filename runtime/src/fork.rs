@@ -43,6 +43,9 @@ static INSTALL: Once = Once::new();
 thread_local! {
     /// The window `prepare` mapped private for the fork, and its stack.
     static PRIVATE: Cell<Option<(Window, *const CoroutineStack)>> = const { Cell::new(None) };
+    /// A pipe the parent waits on until the child has its copy: the parent
+    /// must not change the backing while the child copies it.
+    static COPIED: Cell<Option<(libc::c_int, libc::c_int)>> = const { Cell::new(None) };
 }
 
 /// Registers the fork handlers, once per process.
@@ -70,22 +73,51 @@ fn off_the_windows<R>(work: impl FnOnce() -> R) -> R {
     if ctx.mode.get() != Mode::Coroutine {
         return work();
     }
+    // On the scheduler stack the work is not on a coroutine (a panic hook
+    // it triggered would otherwise switch to `sched_sp` again).
+    let current = ctx.current.replace(std::ptr::null());
+    ctx.mode.set(Mode::Plain);
     // SAFETY: in coroutine mode the scheduler stack is free below
-    // `sched_sp` and has room down to its guard; `work` does not unwind
-    // (every failure here is reported and ends the process).
-    unsafe { arch::on_stack(ctx.sched_sp.get(), |_| work()) }
+    // `sched_sp` and has room down to its guard; while the work runs there
+    // the thread is in plain mode, so nothing else starts at `sched_sp`.
+    // `work` does not unwind (every failure here ends the process).
+    let result = unsafe { arch::on_stack(ctx.sched_sp.get(), |_| work()) };
+    ctx.mode.set(Mode::Coroutine);
+    ctx.current.set(current);
+    result
 }
 
 /// Reports a failure that leaves a process unable to go on, and ends it.
+/// Writes with `write(2)`: in a child, a lock another thread held at the
+/// fork stays locked.
 fn fatal(who: &str, err: io::Error) -> ! {
-    eprintln!(
-        "coffi: fork: {who} failed: {err}; the coroutine stacks could not be kept apart; aborting"
+    let mut msg = [0u8; 256];
+    let mut out = &mut msg[..];
+    let _ = std::io::Write::write_fmt(
+        &mut out,
+        format_args!(
+            "coffi: fork: {who} failed: {err}; the coroutine stacks could not be kept apart; \
+             aborting\n"
+        ),
     );
-    std::process::abort();
+    let len = 256 - out.len();
+    // SAFETY: write(2) of our buffer to stderr; abort(3) ends the process.
+    unsafe {
+        libc::write(2, msg.as_ptr().cast(), len);
+        libc::abort();
+    }
 }
 
-/// Before the fork: a forking coroutine's window becomes private.
+/// Before the fork: a forking coroutine's window becomes private, and a
+/// pipe is made for the child to say it has its copy.
 extern "C" fn prepare() {
+    if runtime().is_some() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills the two descriptors we pass.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0 {
+            COPIED.set(Some((fds[0], fds[1])));
+        }
+    }
     let ctx = ctx();
     let (Some(stack), Some(runtime), Mode::Coroutine) = (ctx.stack(), runtime(), ctx.mode.get())
     else {
@@ -105,9 +137,23 @@ extern "C" fn prepare() {
     PRIVATE.set(Some((window, stack)));
 }
 
-/// After the fork, in the parent: the window is shared again, with what the
-/// parent wrote to it meanwhile.
+/// After the fork, in the parent: waits until the child has its copy of
+/// the stacks; then the window is shared again, with what the parent wrote
+/// to it meanwhile.
 extern "C" fn parent() {
+    if let Some((read, write)) = COPIED.take() {
+        // SAFETY: the pipe's descriptors, made by `prepare` and closed here
+        // once. The read ends at end of file when the child closed its
+        // write end (done copying, or gone).
+        unsafe {
+            libc::close(write);
+            let mut byte = 0u8;
+            while libc::read(read, (&raw mut byte).cast(), 1) < 0
+                && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+            {}
+            libc::close(read);
+        }
+    }
     let (Some((window, stack)), Some(runtime)) = (PRIVATE.take(), runtime()) else {
         return;
     };
@@ -130,11 +176,21 @@ extern "C" fn parent() {
 /// its own.
 extern "C" fn child() {
     let private = PRIVATE.take();
-    let Some(runtime) = runtime() else {
-        return;
-    };
-    if let Err(err) = off_the_windows(|| give_child_its_own_stacks(runtime, private)) {
-        fatal("copying the coroutine stacks for the child", err);
+    let copied = COPIED.take();
+    if let Some(runtime) = runtime() {
+        if let Err(err) = off_the_windows(|| give_child_its_own_stacks(runtime, private)) {
+            fatal("copying the coroutine stacks for the child", err);
+        }
+        // The helper threads did not come along.
+        runtime.forget_blocking_pool_after_fork();
+    }
+    if let Some((read, write)) = copied {
+        // SAFETY: the pipe's descriptors; closing the write end lets the
+        // parent go on.
+        unsafe {
+            libc::close(read);
+            libc::close(write);
+        }
     }
 }
 

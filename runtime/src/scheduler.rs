@@ -283,6 +283,14 @@ impl Runtime {
         }
     }
 
+    /// In a forked child: the helper threads did not come along, so the
+    /// pool starts over (calls in flight at the fork never finish here).
+    pub(crate) fn forget_blocking_pool_after_fork(&self) {
+        if let Some(pool) = self.blocking.get() {
+            pool.forget_threads_after_fork();
+        }
+    }
+
     /// Whether a blocking foreign call of this runtime is in flight.
     fn blocking_in_flight(&self) -> bool {
         self.blocking.get().is_some_and(BlockingPool::busy)

@@ -440,3 +440,31 @@ fn calls_beyond_one_helper_run_in_the_order_they_arrived() {
     assert_eq!(results, [0, 2, 4, 6, 8, 10]);
     assert_eq!(*ARRIVALS.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
 }
+
+/// "C" on a helper that forks: the child writes the call's frame and
+/// exits; the parent looks whether the write reached it, then answers.
+unsafe extern "C" fn forking_on_helper_shim(a: *mut c_void, _top: *const usize) {
+    let frame = a.cast::<IntFrame>();
+    // SAFETY: the child only writes the frame and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: the frame the helper was given; `_exit` ends the child.
+        unsafe {
+            (*frame).r = 111;
+            libc::_exit(0);
+        }
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just made.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    // SAFETY: this call's frame.
+    let seen = unsafe { (*frame).r };
+    // SAFETY: as above.
+    unsafe { (*frame).r = if seen == -1 { 222 } else { -9 } };
+}
+
+#[test]
+fn a_child_forked_by_c_on_a_helper_does_not_write_the_coroutine() {
+    let r = coffi::run(|| call_blocking("forking", forking_on_helper_shim));
+    assert_eq!(r, 222, "the child's write reached the parent's frame");
+}

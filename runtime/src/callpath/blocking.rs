@@ -3,7 +3,7 @@
 //! home, to run as part of the coroutine, on its thread and its stack.
 //!
 //! The coroutine and the helper meet in a [`Job`]: the helper runs the
-//! shim, and when C calls back it posts the callback in the job, wakes the
+//! shim on a heap copy of the frame (copied back when C returns), and when C calls back it posts the callback in the job, wakes the
 //! coroutine and waits; the coroutine runs the body (moving its stack if it
 //! needs room), posts the result and parks again; when C returns, the
 //! helper marks the job done and wakes the coroutine. No C frame is ever
@@ -22,7 +22,7 @@ use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -44,10 +44,19 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
     };
     bump(&ctx.stats.foreign_calls);
     bump(&ctx.stats.blocking_calls);
+    // The helper works on a copy of the frame on the heap, copied back when
+    // C has returned: it never writes the coroutine's stack (which, in a
+    // child forked by C on the helper, would be the parent's memory), and
+    // the copy never moves, so the shim's delta is 0.
+    let mut copy = Box::<Frame>::new_uninit();
+    // SAFETY: `frame` is valid for reads (the caller's contract); the copy
+    // has room for one `Frame`.
+    unsafe { copy.as_mut_ptr().copy_from_nonoverlapping(frame, 1) };
     let job = Arc::new(Job {
         shim,
-        frame: frame as usize,
-        top: AtomicUsize::new(stack.current_top.get()),
+        frame: copy.as_mut_ptr() as usize,
+        top: stack.current_top.get(),
+        pid: std::process::id(),
         exchange: Mutex::new(Exchange {
             step: Step::Running,
             waker: None,
@@ -59,6 +68,9 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
     if let Err(err) = runtime.blocking_pool().submit(Arc::clone(&job)) {
         panic!("{err}");
     }
+    // From here the helper may hold the copy until C returns: leaving early
+    // (a panic) would free it under C.
+    let in_flight = InFlight { job: &job };
     loop {
         match wait(NextStep { job: &job }) {
             Step::Done => break,
@@ -72,9 +84,30 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
             _ => unreachable!("NextStep yields only a callback or the end"),
         }
     }
+    drop(in_flight);
+    // SAFETY: C has returned; the copy holds the frame it wrote.
+    unsafe { frame.copy_from_nonoverlapping(copy.as_ptr(), 1) };
     let payload = job.panic.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(payload) = payload {
         resume_unwind(payload);
+    }
+}
+
+/// Aborts if a coroutine leaves `blocking_call` (by a panic) while its job
+/// is in flight: C on the helper still holds the frame.
+struct InFlight<'a> {
+    job: &'a Job,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !matches!(self.job.lock().step, Step::Done) {
+            eprintln!(
+                "coffi: a coroutine panicked while its blocking foreign call was still running \
+                 on a helper thread; the call's frame cannot be released under C; aborting"
+            );
+            std::process::abort();
+        }
     }
 }
 
@@ -82,9 +115,12 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
 pub(crate) struct Job {
     shim: ShimFn,
     frame: usize,
-    /// What the shim reads through its `top` pointer: the coroutine's
-    /// window top, moved when a callback at home relocates the stack.
-    top: AtomicUsize,
+    /// What the shim reads through its `top` pointer. The frame is a heap
+    /// copy that never moves, so this never changes.
+    top: usize,
+    /// The process that made the call: a callback from a child that C
+    /// forked on the helper cannot go home.
+    pid: u32,
     exchange: Mutex<Exchange>,
     /// Signalled when a callback at home has finished.
     callback_done: Condvar,
@@ -119,10 +155,11 @@ struct Request {
     data: usize,
 }
 
-// SAFETY: a job is handed to one helper thread. `frame` points into the
-// parked coroutine's stack, which stays mapped and is not touched by the
-// coroutine until the job is done (the exchange's mutex orders the
-// helper's writes before the coroutine's reads). A posted `Request`'s data
+// SAFETY: a job is handed to one helper thread. `frame` points to the
+// heap copy `blocking_call` owns, which it does not touch and does not free
+// until the job is done (the exchange's mutex orders the helper's writes
+// before the coroutine's reads; `InFlight` aborts rather than free it
+// early). A posted `Request`'s data
 // lives in the helper's frame, which waits until the coroutine answers.
 // The callback bodies and `on_panic` closures it carries hold only the
 // callback's C arguments (integers, floats, raw pointers: see
@@ -166,7 +203,7 @@ impl Job {
         CURRENT_JOB.set(&*self);
         // SAFETY: the trampoline's contract: `frame` fits `shim`; `top` is
         // this job's, alive while the shim runs.
-        unsafe { (self.shim)(self.frame as *mut c_void, self.top.as_ptr()) };
+        unsafe { (self.shim)(self.frame as *mut c_void, &self.top) };
         CURRENT_JOB.set(std::ptr::null());
         self.post(Step::Done);
     }
@@ -181,6 +218,13 @@ impl Job {
     ) -> R {
         if self.panicked.load(Ordering::Acquire) {
             return on_panic();
+        }
+        if std::process::id() != self.pid {
+            eprintln!(
+                "coffi: C forked during a blocking foreign call and called back in the child; the \
+                 coroutine it belongs to lives in the parent, so the callback cannot run; aborting"
+            );
+            std::process::abort();
         }
         let mut call = HomeCall {
             need,
@@ -228,8 +272,7 @@ unsafe fn run_at_home<R, P: FnOnce() -> R, F: FnOnce() -> R>(data: usize, job: &
     let (Some(body), Some(on_panic)) = (call.body.take(), call.on_panic.take()) else {
         unreachable!("a callback posted twice");
     };
-    let ctx = ctx();
-    bump(&ctx.stats.callbacks);
+    bump(&ctx().stats.callbacks);
     let result = match catch_unwind(AssertUnwindSafe(|| crate::maybe_grow(call.need, body))) {
         Ok(value) => value,
         Err(payload) => {
@@ -238,13 +281,20 @@ unsafe fn run_at_home<R, P: FnOnce() -> R, F: FnOnce() -> R>(data: usize, job: &
             if first.is_none() {
                 *first = Some(payload);
             }
-            on_panic()
+            drop(first);
+            // The helper waits for an answer: `on_panic` must not unwind.
+            match catch_unwind(AssertUnwindSafe(on_panic)) {
+                Ok(value) => value,
+                Err(_) => {
+                    eprintln!(
+                        "coffi: the on_panic value of a callback panicked too; C waits for an \
+                         answer on a helper thread; aborting"
+                    );
+                    std::process::abort();
+                }
+            }
         }
     };
-    // The shim re-derives its frame through the newest window.
-    if let Some(stack) = ctx.stack() {
-        job.top.store(stack.newest().top, Ordering::Release);
-    }
     call.result = Some(result);
 }
 

@@ -146,6 +146,10 @@ unsafe fn callback_on_coroutine<R, P: FnOnce() -> R, F: FnOnce() -> R>(
                 sp
             }
             Err(payload) => {
+                // A relocation may have happened (and strict mode protected
+                // part of the old aliases) before the failure: the shim must
+                // re-derive its frame through the newest window all the same.
+                stack.current_top.set(stack.newest().top);
                 stash_panic(name, true, payload);
                 return on_panic();
             }

@@ -45,6 +45,11 @@ pub(crate) fn take(n: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Counts `n` mappings made beyond what [`take`] took.
+pub(crate) fn add(n: usize) {
+    OURS.fetch_add(n, Ordering::Relaxed);
+}
+
 /// Gives back `n` mappings taken with [`take`] (unmapped, or never made).
 pub(crate) fn give_back(n: usize) {
     OURS.fetch_sub(n, Ordering::Relaxed);

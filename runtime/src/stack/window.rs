@@ -17,6 +17,9 @@ pub(crate) struct Window {
     /// Valgrind's id of the window as a registered stack (`None`
     /// outside valgrind): see [`crate::valgrind`].
     valgrind_id: Option<usize>,
+    /// Mappings the window holds (1 with a guard region, 2 with a guard
+    /// mapping), given back to the mapping budget when it is unmapped.
+    mappings: usize,
 }
 
 impl Window {
@@ -32,6 +35,10 @@ impl Window {
         os::map_limit::take(mappings)?;
         match Self::map_taken(fd, slot_end, len) {
             Ok(mut window) => {
+                // The kernel may have refused the guard region just now:
+                // the window then holds one mapping more.
+                window.mappings = os::guard_regions::mappings_per_window();
+                os::map_limit::add(window.mappings.saturating_sub(mappings));
                 window.valgrind_id = crate::valgrind::stack_register(window.bottom, window.top);
                 Ok(window)
             }
@@ -55,6 +62,7 @@ impl Window {
                         bottom: guard + guard_len,
                         top: guard + guard_len + len,
                         valgrind_id: None,
+                        mappings: 1,
                     });
                 }
                 Err(err) => {
@@ -81,6 +89,7 @@ impl Window {
             bottom,
             top: bottom + len,
             valgrind_id: None,
+            mappings: 2,
         })
     }
 
@@ -108,6 +117,6 @@ impl Window {
         crate::valgrind::stack_deregister(self.valgrind_id);
         // SAFETY: the caller promises nothing uses the range.
         unsafe { os::unmap(self.guard, self.top - self.guard) };
-        os::map_limit::give_back(os::guard_regions::mappings_per_window());
+        os::map_limit::give_back(self.mappings);
     }
 }
