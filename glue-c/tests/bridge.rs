@@ -2,6 +2,8 @@
 //! `cc::Build` that compiles them with cc's default warnings. One test in
 //! this file: it sets the process environment.
 
+mod common;
+
 use std::path::Path;
 
 #[test]
@@ -37,17 +39,7 @@ fn bridges_writes_the_files_and_the_build_compiles() {
         "#include \"coffi_export.h\"\nint add(int a, int b) { return twice(a) + b; }\n",
     )
     .unwrap();
-    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-    // SAFETY: this test binary runs this single test; no other thread reads
-    // the environment meanwhile.
-    unsafe {
-        std::env::set_var("CARGO_MANIFEST_DIR", &manifest);
-        std::env::set_var("OUT_DIR", &out);
-        std::env::set_var("TARGET", &target);
-        std::env::set_var("HOST", &target);
-        std::env::set_var("OPT_LEVEL", "0");
-        std::env::set_var("DEBUG", "false");
-    }
+    common::pretend_build_script(&manifest, &out);
     let mut build = coffi_build::bridges(["src/ffi.rs", "src/more.rs"]);
     build
         .file(manifest.join("lib.c"))

@@ -3,6 +3,8 @@
 //! gets to report the syntax error itself. One test in this file: it sets
 //! the process environment.
 
+mod common;
+
 use std::path::Path;
 
 #[test]
@@ -25,17 +27,7 @@ fn a_file_that_does_not_parse_is_skipped_and_the_others_are_bridged() {
          unsafe extern \"C\" { pub fn kept(a: i32) -> i32; }\n",
     )
     .unwrap();
-    let target = format!("{}-unknown-linux-gnu", std::env::consts::ARCH);
-    // SAFETY: this test binary runs this single test; no other thread reads
-    // the environment meanwhile.
-    unsafe {
-        std::env::set_var("CARGO_MANIFEST_DIR", &manifest);
-        std::env::set_var("OUT_DIR", &out);
-        std::env::set_var("TARGET", &target);
-        std::env::set_var("HOST", &target);
-        std::env::set_var("OPT_LEVEL", "0");
-        std::env::set_var("DEBUG", "false");
-    }
+    common::pretend_build_script(&manifest, &out);
     let result =
         std::panic::catch_unwind(|| coffi_build::bridges(["src/broken.rs", "src/fine.rs"]));
     assert!(

@@ -293,9 +293,7 @@ fn slow_ordinary_calls_are_counted_and_reported_once() {
         return;
     }
     let out = common::run_in_child("slow_ordinary_calls_are_counted_and_reported_once", "slow");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("slow-ok"));
+    let stderr = common::assert_succeeded_with(&out, &["slow-ok"]);
     assert_eq!(
         stderr.matches("the foreign call `sleepy_c` took").count(),
         1,
@@ -341,11 +339,7 @@ fn no_helper_thread_outlives_its_run() {
     }
     // In a child process of its own: other tests start helpers too.
     let out = common::run_in_child("no_helper_thread_outlives_its_run", "helpers");
-    assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("helpers-ok"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_succeeded_with(&out, &["helpers-ok"]);
 }
 
 thread_local! {

@@ -3,7 +3,10 @@
 mod common;
 
 use coffi::__private::run_callback;
-use common::{assert_died_with, call_int_shim, deep_sum, is_child, panic_message, run_in_child};
+use common::{
+    assert_died_with, assert_succeeded_with, call_int_shim, deep_sum, is_child, panic_message,
+    run_in_child,
+};
 use std::ffi::c_void;
 use std::panic::catch_unwind;
 
@@ -283,12 +286,7 @@ fn try_spawn_fails_cleanly_at_vm_max_map_count() {
         return;
     }
     let out = run_in_child("try_spawn_fails_cleanly_at_vm_max_map_count", "maps");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("CHILD-OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded_with(&out, &["CHILD-OK"]);
 }
 
 extern "C" fn panics_always() -> i32 {
@@ -483,13 +481,7 @@ fn a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal() {
         "a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal",
         "fsize",
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("fsize-ok"),
-        "{:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded_with(&out, &["fsize-ok"]);
 }
 
 #[test]
@@ -519,12 +511,7 @@ fn at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate() 
         "at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate",
         "headroom",
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("CHILD-OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded_with(&out, &["CHILD-OK"]);
 }
 
 #[test]
@@ -545,13 +532,7 @@ fn a_panic_hook_set_after_the_first_run_still_runs_on_the_scheduler_stack() {
         "a_panic_hook_set_after_the_first_run_still_runs_on_the_scheduler_stack",
         "late-hook",
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && stdout.contains("CHILD-OK"),
-        "{:?}\n{stdout}\n{stderr}",
-        out.status
-    );
+    let stderr = assert_succeeded_with(&out, &["CHILD-OK"]);
     assert!(
         stderr.contains("late hook: ") && stderr.contains("late panic"),
         "{stderr}"

@@ -154,11 +154,5 @@ fn the_child_can_keep_running_coroutine_code_and_exit_normally() {
         "the_child_can_keep_running_coroutine_code_and_exit_normally",
         "fork-run",
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("child sum 42") && stdout.contains("parent intact"),
-        "{:?}\n{stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_succeeded_with(&out, &["child sum 42", "parent intact"]);
 }

@@ -5,7 +5,9 @@
 use std::ffi::c_void;
 
 // The child-process harness and /proc readings, shared with coffi-tests.
-pub use coffi_test_support::{assert_died_with, is_child, mappings, panic_message, run_in_child};
+pub use coffi_test_support::{
+    assert_died_with, assert_succeeded_with, is_child, mappings, panic_message, run_in_child,
+};
 
 /// The frame of the hand-written shims below: one `int` return slot.
 #[repr(C)]

@@ -67,6 +67,26 @@ pub fn assert_died_with(out: &Output, needles: &[&str]) -> String {
     stderr
 }
 
+/// Asserts that the child exited successfully and that its stdout contains
+/// every one of `needles` (markers it prints once its checks passed);
+/// returns its stderr.
+pub fn assert_succeeded_with(out: &Output, needles: &[&str]) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "the child failed with {:?}; stdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    for needle in needles {
+        assert!(
+            stdout.contains(needle),
+            "stdout of the child lacks {needle:?}:\n{stdout}\nstderr:\n{stderr}"
+        );
+    }
+    stderr
+}
+
 /// The message of a panic payload (`panic!` with a literal or with format
 /// arguments), or `""` for any other payload.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
