@@ -252,6 +252,14 @@ impl Runtime {
         })))
     }
 
+    /// The number of coroutines parked for `kind`.
+    fn parked(&self, kind: Parked) -> &Cell<usize> {
+        match kind {
+            Parked::Join => &self.parked_in_join,
+            Parked::Future => &self.parked_on_future,
+        }
+    }
+
     /// Makes the coroutine under `key` ready if it is parked; anything else
     /// (ready, running, finished: a spurious or late wake) is ignored.
     fn make_ready(&self, key: usize) {
@@ -263,10 +271,7 @@ impl Runtime {
             return;
         };
         slot.state = State::Ready;
-        let count = match kind {
-            Parked::Join => &self.parked_in_join,
-            Parked::Future => &self.parked_on_future,
-        };
+        let count = self.parked(kind);
         count.set(count.get() - 1);
         self.ready.borrow_mut().push_back(key);
     }
@@ -431,10 +436,7 @@ fn resume(runtime: &Runtime, key: usize) {
             State::Ready
         }
         CoroutineResult::Yield(Suspend::Park(kind)) => {
-            let count = match kind {
-                Parked::Join => &runtime.parked_in_join,
-                Parked::Future => &runtime.parked_on_future,
-            };
+            let count = runtime.parked(kind);
             count.set(count.get() + 1);
             State::Parked(kind)
         }
