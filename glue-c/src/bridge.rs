@@ -1,9 +1,12 @@
 //! The build-script entry points: files in, `cc::Build` out.
 
+use crate::cfg::CfgEnv;
 use crate::error::Diagnostic;
-use crate::generate::{OnSyntaxError, generate_files};
+use crate::generate::generate_parsed;
 use crate::headers::{COFFI_H, ExportedCallback, export_h};
-use std::collections::BTreeMap;
+use crate::modules::{declared_modules, owns_dir};
+use crate::source::{SourceFile, parse};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -36,7 +39,14 @@ pub fn bridge(path: impl AsRef<Path>) -> cc::Build {
 /// }
 /// ```
 ///
-/// Prints `cargo:rerun-if-changed` for every file and local header.
+/// The files' `mod name;` declarations are followed as rustc follows them
+/// (`name.rs`, `name/mod.rs`, `#[path = ".."]`), and `#[cfg(..)]` on items
+/// is evaluated for the crate being built (Cargo's `CARGO_CFG_*` and
+/// `CARGO_FEATURE_*`): a disabled item gets no shim, a disabled module is
+/// not read. `type` aliases defined in any of the files resolve to the C
+/// types they name.
+///
+/// Prints `cargo:rerun-if-changed` for every file read and local header.
 /// `coffi_export.h` holds the callbacks of every file bridged so far by this
 /// build script.
 ///
@@ -51,20 +61,9 @@ pub fn bridge(path: impl AsRef<Path>) -> cc::Build {
 pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
     let manifest_dir = env_dir("CARGO_MANIFEST_DIR");
     let out_dir = env_dir("OUT_DIR");
-    let mut sources = Vec::new();
-    for path in paths {
-        let path = path.as_ref();
-        let full = manifest_dir.join(path);
-        println!("cargo:rerun-if-changed={}", full.display());
-        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| {
-            panic!(
-                "coffi_build::bridge: cannot read `{}` (paths are relative to {}): {e}",
-                path.display(),
-                manifest_dir.display()
-            )
-        });
-        sources.push((path.display().to_string(), text));
-    }
+    let cfg = CfgEnv::from_env();
+    let roots: Vec<PathBuf> = paths.into_iter().map(|p| p.as_ref().to_owned()).collect();
+    let loaded = load_files(&manifest_dir, &roots, &cfg);
     // A file that is not valid Rust is left out with a warning instead of
     // failing the build here: cargo runs the build script before rustc, so
     // failing would hide rustc's own report of the syntax error (with its
@@ -72,11 +71,7 @@ pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
     // file; if it does not compile that file, the missing shims fail the
     // link naming `coffi_build_bridge_missing_for__..`, and the warning says
     // why.
-    let generated = generate_files(
-        sources.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-        OnSyntaxError::Skip,
-    )
-    .unwrap_or_else(|e| {
+    let generated = generate_parsed(loaded.files, loaded.skipped).unwrap_or_else(|e| {
         eprintln!("{e}");
         panic!("coffi_build::bridge: the bridged files misuse coffi's attributes:\n{e}");
     });
@@ -90,7 +85,7 @@ pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
         &include_dir.join("coffi_export.h"),
         &export_h(&remember(&generated.callbacks)),
     );
-    let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<String> = roots.iter().map(|p| p.display().to_string()).collect();
     let id = coffi_syntax::fnv1a64(names.join("\n").as_bytes());
     let shim_file = out_dir.join(format!("coffi_shims_{id:016x}.c"));
     write(&shim_file, &generated.shims_c);
@@ -108,6 +103,60 @@ pub fn bridges(paths: impl IntoIterator<Item = impl AsRef<Path>>) -> cc::Build {
         }
     }
     build
+}
+
+/// The bridged files and the modules they declare, parsed.
+struct Loaded {
+    files: Vec<SourceFile>,
+    skipped: Vec<Diagnostic>,
+}
+
+/// Reads and parses `roots` (relative to `manifest_dir`, or absolute), and
+/// every file their `mod name;` declarations name, as rustc would, after
+/// `#[cfg]` is applied (a disabled module is not read). Prints
+/// `cargo:rerun-if-changed` for each file read. A declared module whose
+/// file is missing is left to rustc, which reports it.
+fn load_files(manifest_dir: &Path, roots: &[PathBuf], cfg: &CfgEnv) -> Loaded {
+    let mut loaded = Loaded {
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut queue: Vec<(PathBuf, bool)> = roots.iter().map(|p| (p.clone(), owns_dir(p))).collect();
+    queue.reverse();
+    while let Some((path, owns)) = queue.pop() {
+        let full = manifest_dir.join(&path);
+        if !seen.insert(full.canonicalize().unwrap_or_else(|_| full.clone())) {
+            continue;
+        }
+        println!("cargo:rerun-if-changed={}", full.display());
+        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| {
+            panic!(
+                "coffi_build::bridge: cannot read `{}` (paths are relative to {}): {e}",
+                path.display(),
+                manifest_dir.display()
+            )
+        });
+        match parse(&path.display().to_string(), &text, cfg) {
+            Ok(file) => {
+                let mut children: Vec<(PathBuf, bool)> = declared_modules(&path, owns, &file.file)
+                    .iter()
+                    .filter_map(|m| {
+                        let found = m
+                            .candidates
+                            .iter()
+                            .find(|c| manifest_dir.join(c).is_file())?;
+                        Some((found.clone(), m.owns_dir || owns_dir(found)))
+                    })
+                    .collect();
+                children.reverse();
+                queue.extend(children);
+                loaded.files.push(file);
+            }
+            Err(d) => loaded.skipped.push(d),
+        }
+    }
+    loaded
 }
 
 /// The `cargo:warning` for a file left out because it does not parse (one

@@ -1,10 +1,11 @@
 //! Source text → generated C text, with no file system or `cc` involved.
 
+use crate::cfg::{CfgEnv, is_conditional};
 use crate::error::{Diagnostic, Error, Located};
 use crate::headers::{ExportedCallback, export_h};
-use crate::shim::{casts_fn_pointers, write_shim};
-use crate::source::{Scanned, scan};
-use coffi_syntax::{Annotated, ForeignFn, Header};
+use crate::shim::{Declaration, casts_fn_pointers, write_shim};
+use crate::source::{SourceFile, parse};
+use coffi_syntax::{Annotated, ForeignFn, Header, TypeDefs};
 
 /// The C text generated for some source files.
 ///
@@ -30,8 +31,8 @@ pub struct Generated {
     /// The headers named by `header = "..."`, in order of first use.
     pub headers: Vec<Header>,
     pub(crate) callbacks: Vec<ExportedCallback>,
-    /// The files left out because they are not valid Rust (only with
-    /// [`OnSyntaxError::Skip`]).
+    /// The files left out because they are not valid Rust (only by
+    /// [`bridge`](crate::bridge)).
     pub(crate) skipped: Vec<Diagnostic>,
 }
 
@@ -67,33 +68,40 @@ pub fn generate(source: &str) -> Result<Generated, Error> {
 pub fn generate_sources<'a>(
     sources: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<Generated, Error> {
-    generate_files(sources, OnSyntaxError::Fail)
+    let cfg = CfgEnv::from_env();
+    let mut errors = Error::new(Vec::new());
+    let mut files: Vec<SourceFile> = Vec::new();
+    for (name, text) in sources {
+        match parse(name, text, &cfg) {
+            Ok(file) => files.push(file),
+            Err(d) => errors.extend(Error::new(vec![d])),
+        }
+    }
+    if !errors.diagnostics().is_empty() {
+        return Err(errors);
+    }
+    generate_parsed(files, Vec::new())
 }
 
-/// What to do with a file that is not valid Rust.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OnSyntaxError {
-    /// Report it as an error.
-    Fail,
-    /// Leave the file out and list it in [`Generated::skipped`].
-    Skip,
-}
-
-/// [`generate_sources`], with a choice for files that do not parse.
-pub(crate) fn generate_files<'a>(
-    sources: impl IntoIterator<Item = (&'a str, &'a str)>,
-    on_syntax_error: OnSyntaxError,
+/// The C side of parsed files (`skipped`: those left out, for
+/// [`Generated::skipped`]).
+pub(crate) fn generate_parsed(
+    files: Vec<SourceFile>,
+    skipped: Vec<Diagnostic>,
 ) -> Result<Generated, Error> {
     let mut errors = Error::new(Vec::new());
-    let mut skipped = Vec::new();
+    // Aliases resolve across every bridged file, as `use` makes them
+    // visible across modules.
+    let mut defs = TypeDefs::default();
+    for file in &files {
+        file.add_type_defs(&mut defs);
+    }
     let mut fns: Vec<Located<ForeignFn>> = Vec::new();
     let mut callbacks: Vec<Located<ExportedCallback>> = Vec::new();
-    for (name, text) in sources {
-        match scan(name, text) {
-            Scanned::Items(items) => collect(name, items, &mut fns, &mut callbacks),
-            Scanned::Misuse(e) => errors.extend(e),
-            Scanned::SyntaxError(d) if on_syntax_error == OnSyntaxError::Skip => skipped.push(d),
-            Scanned::SyntaxError(d) => errors.extend(Error::new(vec![d])),
+    for file in &files {
+        match file.scan(&defs) {
+            Ok(items) => collect(&file.name, items, &mut fns, &mut callbacks),
+            Err(e) => errors.extend(e),
         }
     }
     if !errors.diagnostics().is_empty() {
@@ -119,7 +127,15 @@ fn collect(
     for item in items {
         match item {
             Annotated::ForeignBlock(block) => {
-                for f in block.fns {
+                let block_cfgs: Vec<_> = block
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("cfg"))
+                    .cloned()
+                    .collect();
+                for mut f in block.fns {
+                    // The block's unknown cfgs hold for each function.
+                    f.attrs.extend(block_cfgs.iter().cloned());
                     let start = f.c_name_span.start();
                     fns.push(Located {
                         item: f,
@@ -132,6 +148,7 @@ fn collect(
             Annotated::Callback(cb) => {
                 let start = cb.rust_name().span().start();
                 let item = ExportedCallback {
+                    conditional: is_conditional(&cb.attrs),
                     c_name: cb.c_name.clone(),
                     prototype: cb.c_prototype(),
                     location: format!(
@@ -155,7 +172,9 @@ fn collect(
 /// One shim per shim symbol. The same C function may be declared more than
 /// once (for example with and without `errno`, or once through a header):
 /// that is fine while the C prototypes agree, or when every declaration uses
-/// a header, whose prototype then rules; different prototypes cannot share
+/// a header, whose prototype then rules, or when both are under `#[cfg]`s
+/// the build script cannot evaluate (at most one of them is compiled: see
+/// [`Declaration::Renamed`]); otherwise different prototypes cannot share
 /// one translation unit.
 fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Error> {
     let mut out: Vec<Located<ForeignFn>> = Vec::new();
@@ -164,13 +183,15 @@ fn dedup_fns(fns: Vec<Located<ForeignFn>>) -> Result<Vec<Located<ForeignFn>>, Er
             first.item.c_name == loc.item.c_name
                 && first.item.c_prototype() != loc.item.c_prototype()
                 && !(first.item.options.header.is_some() && loc.item.options.header.is_some())
+                && !(is_conditional(&first.item.attrs) && is_conditional(&loc.item.attrs))
         });
         if let Some(first) = conflict {
             return Err(loc.error(
                 format!(
                     "`{}` is declared twice with different C signatures: `{}` at {}:{}:{} and `{}` here\n\
-                     help: C has one prototype per symbol: make the declarations agree, or give both \
-                     blocks `header = \"...\"` so that the header's prototype is used",
+                     help: C has one prototype per symbol: make the declarations agree, give both \
+                     blocks `header = \"...\"` so that the header's prototype is used, or put them \
+                     under `#[cfg]`s that exclude each other",
                     loc.item.c_name,
                     first.item.c_prototype(),
                     first.file,
@@ -196,6 +217,11 @@ fn dedup_callbacks(
     let mut out: Vec<Located<ExportedCallback>> = Vec::new();
     for loc in callbacks {
         if let Some(first) = out.iter().find(|o| o.item.c_name == loc.item.c_name) {
+            // Under cfgs the build script cannot evaluate, at most one is
+            // compiled: `coffi_export.h` declares the first.
+            if first.item.conditional && loc.item.conditional {
+                continue;
+            }
             return Err(loc.error(format!(
                 "the C symbol `{}` is exported twice (first at {}:{}:{})\n\
                      help: give one of them another name, or `#[unsafe(export_name = \"...\")]`",
@@ -225,8 +251,19 @@ fn shims_c(fns: &[Located<ForeignFn>]) -> String {
         "// generated by coffi-build: C shims of the #[foreign_call] functions; do not edit\n\
          #include \"coffi.h\"\n\n",
     );
+    // The prototype each C name was first declared with.
+    let mut declared: Vec<(&str, String)> = Vec::new();
     for f in fns.iter().filter(|f| f.item.options.header.is_none()) {
-        write_shim(&mut out, f, true);
+        let prototype = f.item.c_prototype();
+        let declaration = match declared.iter().find(|(name, _)| *name == f.item.c_name) {
+            None => {
+                declared.push((&f.item.c_name, prototype));
+                Declaration::Prototype
+            }
+            Some((_, first)) if *first == prototype => Declaration::Prototype,
+            Some(_) => Declaration::Renamed,
+        };
+        write_shim(&mut out, f, declaration);
     }
     if fns.iter().any(|f| casts_fn_pointers(&f.item)) {
         out.push_str(
@@ -241,7 +278,7 @@ fn shims_c(fns: &[Located<ForeignFn>]) -> String {
             .iter()
             .filter(|f| f.item.options.header.as_ref() == Some(&header))
         {
-            write_shim(&mut out, f, false);
+            write_shim(&mut out, f, Declaration::Header);
         }
     }
     out

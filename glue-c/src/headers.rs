@@ -44,6 +44,8 @@ pub(crate) struct ExportedCallback {
     pub prototype: String,
     /// `src/ffi.rs:12`.
     pub location: String,
+    /// Under a `#[cfg]` the build script cannot evaluate.
+    pub conditional: bool,
 }
 
 /// `coffi_export.h`: the prototypes of the exported callbacks, like cgo's

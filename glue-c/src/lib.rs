@@ -59,9 +59,11 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod bridge;
+mod cfg;
 mod error;
 mod generate;
 mod headers;
+mod modules;
 mod shim;
 mod source;
 

@@ -26,24 +26,70 @@
 //! collide with them.
 
 use crate::error::Located;
-use coffi_syntax::{CType, FieldRole, ForeignFn, FrameLayout, shim_abi};
+use coffi_syntax::{FieldRole, ForeignFn, FrameLayout, shim_abi};
 use std::fmt::Write as _;
 
-/// Appends the shim of `f` (prototype first when `declare`).
-pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bool) {
+/// How a shim's C function is declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Declaration {
+    /// By the model's prototype.
+    Prototype,
+    /// By a header (`header = ".."`).
+    Header,
+    /// Under another C name bound to the symbol (`__asm__("name")`), for a
+    /// second, different prototype of the same C function, which only
+    /// declarations under exclusive cfgs the build script cannot evaluate
+    /// may have: C allows one prototype per name in a translation unit.
+    Renamed,
+}
+
+/// Appends the shim of `f`.
+///
+/// Every line but the first comment is preceded by a `#line` directive
+/// naming the Rust declaration, so that a C compiler's error in a shim (a
+/// type the header does not declare, a prototype that conflicts with the
+/// header's) points at the Rust file and line it comes from.
+pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declaration: Declaration) {
     let f = &loc.item;
-    let layout = f.layout();
-    let tag = f.frame_tag();
-    let shim = f.shim_symbol();
-    let header_mode = f.options.header.is_some();
     let file = loc.file.replace("*/", "* /");
     w(
         out,
         format_args!("/* {} ({file}:{}) */", f.rust_name, loc.line),
     );
-    if declare {
-        w(out, format_args!("{};", f.c_prototype()));
+    let mut body = String::new();
+    write_shim_body(&mut body, f, declaration);
+    let line = format!("#line {} \"{}\"\n", loc.line, c_string(&loc.file));
+    for text in body.lines() {
+        out.push_str(&line);
+        out.push_str(text);
+        out.push('\n');
     }
+    out.push('\n');
+}
+
+/// `s` as the inside of a C string literal.
+fn c_string(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn write_shim_body(out: &mut String, f: &ForeignFn, declaration: Declaration) {
+    let layout = f.layout();
+    let tag = f.frame_tag();
+    let shim = f.shim_symbol();
+    let header_mode = f.options.header.is_some();
+    let callee = match declaration {
+        Declaration::Prototype => {
+            w(out, format_args!("{};", f.c_prototype()));
+            f.c_name.clone()
+        }
+        Declaration::Header => f.c_name.clone(),
+        Declaration::Renamed => {
+            let local = format!("__coffi_decl_{}_{}", f.c_name, f.hash());
+            let renamed = f.c_prototype_named(&local);
+            w(out, format_args!("{renamed} __asm__(\"{}\");", f.c_name));
+            local
+        }
+    };
     if !layout.is_empty() {
         let fields: Vec<String> = layout
             .fields
@@ -87,12 +133,11 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
             }
         })
         .collect();
-    let call = format!("{}({})", f.c_name, args.join(", "));
+    let call = format!("{callee}({})", args.join(", "));
     let stores_something = layout.ret().is_some() || layout.errno().is_some();
     if !stores_something {
         w(out, format_args!("    (void)__coffi_top;"));
-    }
-    if stores_something {
+    } else {
         w(
             out,
             format_args!("    uintptr_t __coffi_top0 = *__coffi_top;"),
@@ -140,7 +185,6 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declare: bo
         );
     }
     w(out, format_args!("}}"));
-    out.push('\n');
 }
 
 /// The model's layout, asserted against the C compiler's.
@@ -198,7 +242,7 @@ fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str
 /// Whether a header-mode shim passes a fn pointer through `void *`
 /// (accepted by GCC and Clang; only `-Wpedantic` objects).
 pub(crate) fn casts_fn_pointers(f: &ForeignFn) -> bool {
-    f.options.header.is_some() && f.params.iter().any(|p| matches!(p.ctype, CType::FnPtr(_)))
+    f.options.header.is_some() && f.params.iter().any(|p| p.ctype.is_fn_pointer())
 }
 
 fn w(out: &mut String, args: std::fmt::Arguments) {

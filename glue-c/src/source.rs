@@ -1,28 +1,60 @@
-//! One bridged file's text → its annotated items, telling a file that is
-//! not valid Rust apart from one that misuses coffi's attributes.
+//! One bridged file: its text parsed (telling a file that is not valid
+//! Rust apart from one that misuses coffi's attributes), its `type`
+//! aliases, and its annotated items with their named types resolved.
 
+use crate::cfg::CfgEnv;
 use crate::error::{Diagnostic, Error};
-use coffi_syntax::Annotated;
+use coffi_syntax::{Annotated, TypeDefs};
 
-/// What the scan of one file gives.
-pub(crate) enum Scanned {
-    /// The annotated items, in file order.
-    Items(Vec<Annotated>),
-    /// The file parses, but misuses the attributes: the macro's own errors.
-    Misuse(Error),
-    /// The file is not valid Rust.
-    SyntaxError(Diagnostic),
+/// A bridged file, parsed.
+pub(crate) struct SourceFile {
+    /// The name errors carry (relative to the manifest directory).
+    pub(crate) name: String,
+    pub(crate) file: syn::File,
 }
 
-/// Scans the file `name` holding `text`.
-pub(crate) fn scan(name: &str, text: &str) -> Scanned {
-    let file = match syn::parse_file(text) {
-        Ok(file) => file,
-        Err(e) => return Scanned::SyntaxError(syntax_error(name, text, &e)),
-    };
-    match coffi_syntax::scan_file(&file) {
-        Ok(items) => Scanned::Items(items),
-        Err(e) => Scanned::Misuse(Error::from_syn(name, e)),
+/// Parses the file `name` holding `text`, and drops what `cfg` disables.
+pub(crate) fn parse(name: &str, text: &str, cfg: &CfgEnv) -> Result<SourceFile, Diagnostic> {
+    match syn::parse_file(text) {
+        Ok(mut file) => {
+            cfg.strip(&mut file);
+            Ok(SourceFile {
+                name: name.to_owned(),
+                file,
+            })
+        }
+        Err(e) => Err(syntax_error(name, text, &e)),
+    }
+}
+
+impl SourceFile {
+    /// Adds this file's `type` aliases to `defs`.
+    pub(crate) fn add_type_defs(&self, defs: &mut TypeDefs) {
+        defs.add_file(&self.file, |ident| {
+            format!("{}:{}", self.name, ident.span().start().line)
+        });
+    }
+
+    /// The annotated items, in file order, with their named types resolved
+    /// through `defs`; or the macro's own errors, and those of resolution.
+    pub(crate) fn scan(&self, defs: &TypeDefs) -> Result<Vec<Annotated>, Error> {
+        let mut items =
+            coffi_syntax::scan_file(&self.file).map_err(|e| Error::from_syn(&self.name, e))?;
+        let mut errors = Error::new(Vec::new());
+        for item in &mut items {
+            let resolved = match item {
+                Annotated::ForeignBlock(block) => block.resolve(defs),
+                Annotated::Callback(cb) => cb.resolve(defs),
+            };
+            if let Err(e) = resolved {
+                errors.extend(Error::from_syn(&self.name, e));
+            }
+        }
+        if errors.diagnostics().is_empty() {
+            Ok(items)
+        } else {
+            Err(errors)
+        }
     }
 }
 

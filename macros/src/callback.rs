@@ -73,10 +73,11 @@ fn size_checks(cb: &Callback) -> TokenStream {
             ::core::assert!(::core::mem::size_of::<#ty>() == #size, #msg);
         });
     }
+    let crosses = crate::frame::assert_crosses(cb.named_types());
     if checks.is_empty() {
-        return checks;
+        return crosses;
     }
-    quote! { const _: () = { #checks }; }
+    quote! { const _: () = { #checks }; #crosses }
 }
 
 pub(crate) fn expand_callback(cb: &Callback) -> TokenStream {

@@ -217,18 +217,28 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             );
         });
     }
-    let crosses = f.typedef_types().into_iter().map(|ty| {
-        quote_spanned! {ty.span()=>
-            const _: () = ::coffi::__private::assert_crosses::<#ty>();
-        }
-    });
+    let crosses = assert_crosses(f.named_types());
     quote! {
         const _: () = { #checks };
-        #(#crosses)*
+        #crosses
     }
 }
 
-/// For frames with typedef fields: `[size, align, offsets..]` of the Rust
+/// `assert_crosses` on each named type (an alias, a C typedef), which the
+/// model cannot judge from the item: rustc resolves the name and checks
+/// that the type may cross, at the type as written.
+pub(crate) fn assert_crosses(types: Vec<&syn::Type>) -> TokenStream {
+    types
+        .into_iter()
+        .map(|ty| {
+            quote_spanned! {ty.span()=>
+                const _: () = ::coffi::__private::assert_crosses::<#ty>();
+            }
+        })
+        .collect()
+}
+
+/// For frames with fields of named types: `[size, align, offsets..]` of the Rust
 /// frame, compared at run time with the table the C shim file exports.
 pub(crate) fn runtime_check(
     f: &ForeignFn,
@@ -242,15 +252,18 @@ pub(crate) fn runtime_check(
     });
     let len = layout.fields.len() + 2;
     let name = f.rust_name.to_string();
-    let header = f
-        .options
-        .header
-        .as_ref()
-        .map(|h| h.as_written())
-        .unwrap_or_default();
+    let cause = match &f.options.header {
+        Some(h) => format!(
+            "a Rust type alias does not match the C type coffi's build script gave it, \
+             or the C typedef of the same name in `{}`",
+            h.as_written()
+        ),
+        None => "a Rust type alias does not match the C type coffi's build script gave it \
+                 (is the file that defines it bridged, and is it the same alias?)"
+            .to_owned(),
+    };
     let msg = format!(
-        "coffi: the frame of `{name}` differs between Rust and C (size, align, offsets: C {{:?}}, Rust {{:?}}): \
-         a Rust type alias does not match the C typedef of the same name in `{header}`"
+        "coffi: the frame of `{name}` differs between Rust and C (size, align, offsets: C {{:?}}, Rust {{:?}}): {cause}"
     );
     let rust = syn::Ident::new("__coffi_rust_layout", Span::mixed_site());
     quote! {

@@ -17,29 +17,48 @@ impl CType {
     /// assert_eq!(c.declare(""), "int (*)(const void *, const void *)");
     /// ```
     pub fn declare(&self, name: &str) -> String {
-        declare(self, false, name)
+        declare(self, Spelling::C, false, name)
     }
 
     /// The C spelling of the type alone, e.g. `const char *`.
     pub fn c_spelling(&self) -> String {
-        declare(self, false, "")
+        declare(self, Spelling::C, false, "")
     }
+
+    /// The spelling of the type as the item alone gives it: like
+    /// [`c_spelling`](Self::c_spelling), with named types spelled by their
+    /// Rust names (`Option<Cb>`) whatever they resolved to. The macro and the
+    /// build script agree on it, so the signature hash is built from it.
+    pub fn model_spelling(&self) -> String {
+        declare(self, Spelling::Model, false, "")
+    }
+}
+
+/// How named types are spelled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spelling {
+    /// As C must see them: what they resolved to, else the typedef name
+    /// (`void` behind a pointer).
+    C,
+    /// By their Rust names.
+    Model,
 }
 
 /// The C prototype of a function `name(params) -> ret`, without the
 /// trailing semicolon: `int add(int, int)`, `void f(void)`,
 /// `int (*get(void))(int)`.
 pub(crate) fn c_prototype(name: &str, params: &[CType], ret: &CType) -> String {
-    declare(ret, false, &format!("{name}({})", param_list(params)))
+    let inner = format!("{name}({})", param_list(params, Spelling::C));
+    declare(ret, Spelling::C, false, &inner)
 }
 
-fn param_list(params: &[CType]) -> String {
+fn param_list(params: &[CType], spelling: Spelling) -> String {
     if params.is_empty() {
         "void".to_owned()
     } else {
         params
             .iter()
-            .map(CType::c_spelling)
+            .map(|p| declare(p, spelling, false, ""))
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -48,20 +67,33 @@ fn param_list(params: &[CType]) -> String {
 /// `declare(ty, qualified_const, inner)`: the classic inside-out declarator
 /// construction. `inner` is what is declared so far (a name, `*name`,
 /// `(*name)(int)`, or empty); `qualified_const` puts `const` on `ty` itself.
-fn declare(ty: &CType, qualified_const: bool, inner: &str) -> String {
+fn declare(ty: &CType, spelling: Spelling, qualified_const: bool, inner: &str) -> String {
     let q = if qualified_const { "const " } else { "" };
     match ty {
         CType::Void | CType::Opaque => join(&format!("{q}void"), inner),
         CType::Scalar(s) => join(&format!("{q}{}", s.c_name()), inner),
-        CType::Typedef(name) => join(&format!("{q}{name}"), inner),
-        CType::Pointer(p) => declare(&p.pointee, p.pointee_const, &star(qualified_const, inner)),
+        CType::Named(n) => match (&n.resolved, spelling) {
+            (Some(resolved), Spelling::C) => declare(resolved, spelling, qualified_const, inner),
+            (_, Spelling::Model) if n.in_option => join(&format!("{q}Option<{}>", n.name), inner),
+            _ => join(&format!("{q}{}", n.name), inner),
+        },
+        CType::Pointer(p) => {
+            let inner = star(qualified_const, inner);
+            match &p.pointee {
+                // C need not know a type it only points to.
+                CType::Named(n) if n.resolved.is_none() && spelling == Spelling::C => {
+                    declare(&CType::Opaque, spelling, p.pointee_const, &inner)
+                }
+                pointee => declare(pointee, spelling, p.pointee_const, &inner),
+            }
+        }
         CType::FnPtr(f) => {
             let inner = format!(
                 "({})({})",
                 star(qualified_const, inner),
-                param_list(&f.params)
+                param_list(&f.params, spelling)
             );
-            declare(&f.ret, false, &inner)
+            declare(&f.ret, spelling, false, &inner)
         }
     }
 }

@@ -213,17 +213,22 @@ pub(crate) fn generic(name: &str, ty: &Type, role: Role) -> syn::Error {
 pub(crate) fn unknown_type(name: &str, ty: &Type, owner: CoffiAttr) -> syn::Error {
     let hint = match owner {
         CoffiAttr::ForeignCall => format!(
-            "spell it with a C type (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...), \
+            "define it in a bridged file (`type {name} = c_int;`, `type {name} = *mut Opaque;`), \
+             spell it with a C type (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...), \
              or add `header = \"...\"` to `#[foreign_call]` naming a C header that declares the typedef `{name}`"
         ),
         CoffiAttr::ExportCallback => format!(
-            "spell it with a C type (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...): \
-             `#[export_callback]` writes the C prototype itself and cannot use the typedef `{name}`"
+            "define it in a bridged file (`type {name} = c_int;`) or spell it with a C type \
+             (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...): `#[export_callback]` writes \
+             the C prototype itself and cannot use a C typedef `{name}`"
         ),
     };
     spanned_err(
         ty,
-        format!("`{}` is not a C type coffi knows", pretty(ty)),
+        format!(
+            "`{}` is not a C type coffi knows: no bridged file defines `type {name} = ..;`",
+            pretty(ty)
+        ),
         hint,
     )
 }

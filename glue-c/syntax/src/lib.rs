@@ -15,6 +15,7 @@
 //! | `callback` | syn items → [`Callback`] |
 //! | `signature` | what both share: signature checks, parameters, return type, C symbol name |
 //! | `types` | Rust types → [`CType`] |
+//! | `resolve` | named types → C types, through the `type` aliases of the bridged files ([`TypeDefs`]) |
 //! | `hints` | the errors for types that cannot cross, with what to write instead |
 //! | `scalar` | the table of C scalar types ([`Scalar`]) and their Rust spellings |
 //! | `c_name` | which C names a bridged or exported function may have |
@@ -104,6 +105,7 @@ mod mangle;
 mod model;
 mod options;
 mod parse;
+mod resolve;
 mod scalar;
 mod scan;
 pub mod shim_abi;
@@ -120,6 +122,7 @@ pub use options::{
     parse_callback_options, parse_foreign_options,
 };
 pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
+pub use resolve::TypeDefs;
 pub use scalar::{Scalar, ScalarName};
 pub use scan::scan_file;
-pub use types::{CAbi, CType, FnPtr, Pointer};
+pub use types::{CAbi, CType, FnPtr, Named, Pointer};

@@ -38,7 +38,11 @@ impl ForeignFn {
     /// is the same C either way, so one compiled shim serves both and
     /// toggling the option never needs the C rebuilt.
     pub fn signature(&self) -> String {
-        let params: Vec<String> = self.params.iter().map(|p| p.ctype.c_spelling()).collect();
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| p.ctype.model_spelling())
+            .collect();
         let header = self
             .options
             .header
@@ -48,7 +52,7 @@ impl ForeignFn {
         format!(
             "{CONVENTION};{};{}({});errno={};header={}",
             self.c_name,
-            self.ret.c_spelling(),
+            self.ret.model_spelling(),
             params.join(","),
             u8::from(self.options.errno),
             header

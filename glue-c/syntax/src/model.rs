@@ -127,8 +127,13 @@ impl ForeignFn {
     /// The C prototype the shim declares without `header`, without the
     /// semicolon: `int add(int, int)`.
     pub fn c_prototype(&self) -> String {
+        self.c_prototype_named(&self.c_name)
+    }
+
+    /// The same prototype, declaring `name` instead of the C name.
+    pub fn c_prototype_named(&self, name: &str) -> String {
         let params: Vec<CType> = self.params.iter().map(|p| p.ctype.clone()).collect();
-        crate::cdecl::c_prototype(&self.c_name, &params, &self.ret)
+        crate::cdecl::c_prototype(name, &params, &self.ret)
     }
 
     /// Whether the wrapper is a safe function.
@@ -136,19 +141,29 @@ impl ForeignFn {
         self.safety == FnSafety::Safe
     }
 
-    /// The Rust types of the parameters and return value that the model
-    /// took to be C typedefs by value (their layout is unknown to the model:
-    /// they get `assert_crosses` and a layout check at run time).
-    pub fn typedef_types(&self) -> Vec<&Type> {
-        let is_typedef = |c: &CType| matches!(c, CType::Typedef(_));
-        let params = self
-            .params
-            .iter()
-            .filter(|p| is_typedef(&p.ctype))
-            .map(|p| &p.ty);
-        let ret = self.ret_ty.as_ref().filter(|_| is_typedef(&self.ret));
-        params.chain(ret).collect()
+    /// The Rust types of the parameters and return value that are named
+    /// types by value (aliases, C typedefs): see [`named_types`].
+    pub fn named_types(&self) -> Vec<&Type> {
+        named_types(&self.params, self.ret_ty.as_ref(), &self.ret)
     }
+}
+
+impl Callback {
+    /// The Rust types of the parameters and return value that are named
+    /// types by value: see [`named_types`].
+    pub fn named_types(&self) -> Vec<&Type> {
+        named_types(&self.params, self.ret_ty.as_ref(), &self.ret)
+    }
+}
+
+/// The Rust types, as written, of the parameters and return value whose C
+/// type is [`CType::Named`] (also `Option<Name>`). The model cannot tell
+/// from the item whether they may cross: the macro has rustc check
+/// `coffi::__private::assert_crosses` on each.
+fn named_types<'a>(params: &'a [Param], ret_ty: Option<&'a Type>, ret: &CType) -> Vec<&'a Type> {
+    let is_named = |c: &CType| matches!(c, CType::Named(_));
+    let params = params.iter().filter(|p| is_named(&p.ctype)).map(|p| &p.ty);
+    params.chain(ret_ty.filter(|_| is_named(ret))).collect()
 }
 
 /// An item found by [`scan_file`](crate::scan_file).

@@ -13,7 +13,6 @@ use crate::attr::CoffiAttr;
 use crate::diag::{Errors, pretty, spanned_err};
 use crate::hints::{
     Role, array, c_string_hint, elem_of, fat_pointer, generic, reference, slice_hint, strip,
-    unknown_type,
 };
 use crate::scalar::Scalar;
 use quote::ToTokens;
@@ -56,10 +55,12 @@ pub enum CType {
     Void,
     /// An integer, float or `bool`.
     Scalar(Scalar),
-    /// A Rust path the model does not know, taken to be a C typedef of the
-    /// same name (only with `#[foreign_call(header = "...")]`). Its layout is
-    /// unknown to the model.
-    Typedef(String),
+    /// A Rust path the model does not know by its name: a `type` alias, a
+    /// struct, or a C typedef of the same name. The build script resolves it
+    /// through the `type` aliases of the bridged files; the macro, which sees
+    /// one item, leaves it to rustc (`assert_crosses`) and to the run-time
+    /// comparison of the frame layouts.
+    Named(Box<Named>),
     /// A raw pointer `*const T` / `*mut T`.
     Pointer(Box<Pointer>),
     /// An `extern "C" fn` pointer, or an `Option` of one.
@@ -67,6 +68,31 @@ pub enum CType {
     /// A Rust type behind a pointer that C does not need to know (a struct,
     /// an array, a tuple, a generic type): spelled `void`.
     Opaque,
+}
+
+/// A type named by a path the model does not know: see [`CType::Named`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Named {
+    /// The last segment of the path (`XML_Parser` for `sys::XML_Parser`).
+    pub name: String,
+    /// Written `Option<Name>`: C sees a nullable `extern "C" fn` pointer
+    /// (the only type `Option` of which crosses).
+    pub in_option: bool,
+    /// The C type of the alias, when the build script found one in the
+    /// bridged files. `None` in the macro (it sees only the annotated item),
+    /// and for names no bridged file defines: a C typedef of that name with
+    /// `header = ".."`, `void` behind a pointer.
+    pub resolved: Option<CType>,
+}
+
+impl Named {
+    pub(crate) fn unresolved(name: &str, in_option: bool) -> CType {
+        CType::Named(Box::new(Named {
+            name: name.to_owned(),
+            in_option,
+            resolved: None,
+        }))
+    }
 }
 
 /// A raw pointer type.
@@ -99,13 +125,26 @@ impl CType {
         classify(ty, &TypeCx::new(CoffiAttr::ForeignCall, false), Pos::Param)
     }
 
-    /// Size and alignment on LP64 Linux, when the model knows them
-    /// (`None` for typedefs, `void` and opaque pointees).
+    /// Size and alignment on LP64 Linux, when the model knows them from the
+    /// item alone (`None` for named types, `void` and opaque pointees).
+    ///
+    /// A named type's size is unknown even once the build script resolved
+    /// it: the macro cannot resolve it, and both sides must agree on which
+    /// frames are checked at compile time and which at run time.
     pub(crate) fn size_align(&self) -> Option<(usize, usize)> {
         match self {
             CType::Scalar(s) => Some((s.size(), s.align())),
             CType::Pointer(_) | CType::FnPtr(_) => Some((8, 8)),
-            CType::Void | CType::Typedef(_) | CType::Opaque => None,
+            CType::Named(n) if n.in_option => Some((8, 8)),
+            CType::Void | CType::Named(_) | CType::Opaque => None,
+        }
+    }
+
+    /// This type with named types replaced by what they resolved to.
+    pub fn effective(&self) -> &CType {
+        match self {
+            CType::Named(n) => n.resolved.as_ref().map_or(self, CType::effective),
+            _ => self,
         }
     }
 
@@ -114,9 +153,24 @@ impl CType {
         matches!(self, CType::Void)
     }
 
-    /// Whether this is a data pointer or a function pointer.
+    /// Whether this is a data pointer or a function pointer (also through a
+    /// resolved alias, or as `Option<Alias>`).
     pub fn is_pointer_like(&self) -> bool {
-        matches!(self, CType::Pointer(_) | CType::FnPtr(_))
+        match self.effective() {
+            CType::Pointer(_) | CType::FnPtr(_) => true,
+            CType::Named(n) => n.in_option,
+            _ => false,
+        }
+    }
+
+    /// Whether this is a function pointer (also through a resolved alias,
+    /// or as `Option<Alias>`).
+    pub fn is_fn_pointer(&self) -> bool {
+        match self.effective() {
+            CType::FnPtr(_) => true,
+            CType::Named(n) => n.in_option,
+            _ => false,
+        }
     }
 }
 
@@ -124,7 +178,7 @@ impl CType {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TypeCx {
     pub(crate) owner: CoffiAttr,
-    /// `header = "..."` is set: unknown paths by value are C typedefs.
+    /// `header = "..."` is set: names no alias defines are C typedefs.
     pub(crate) typedefs: bool,
 }
 
@@ -150,7 +204,7 @@ impl Pos {
     }
 }
 
-fn role(cx: &TypeCx, pos: Pos) -> Role {
+pub(crate) fn role(cx: &TypeCx, pos: Pos) -> Role {
     match (cx.owner, pos) {
         (CoffiAttr::ForeignCall, Pos::Param) => Role::PassToC,
         (CoffiAttr::ForeignCall, Pos::Return) => Role::ReturnFromC,
@@ -265,8 +319,14 @@ fn path(p: &TypePath, ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
                     _ => None,
                 });
                 if let (Some(inner), None) = (types.next(), types.next()) {
-                    if let Type::FnPtr(f) = strip(inner) {
-                        return fn_ptr(f, cx, true);
+                    match strip(inner) {
+                        Type::FnPtr(f) => return fn_ptr(f, cx, true),
+                        Type::Path(inner) if pos != Pos::Pointee => {
+                            if let Some(name) = unknown_name(inner) {
+                                return Ok(Named::unresolved(&name, true));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -323,13 +383,42 @@ fn plain_path(name: &str, ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType
     if let Some((problem, hint)) = rejected {
         return Err(spanned_err(ty, problem, hint));
     }
-    if pos == Pos::Pointee {
-        return Ok(CType::Opaque);
+    Ok(Named::unresolved(name, false))
+}
+
+/// The name of a plain path (no generic arguments, no `Self`) that is not a
+/// C scalar: what `Option<Name>` may wrap.
+fn unknown_name(p: &TypePath) -> Option<String> {
+    if p.qself.is_some() {
+        return None;
     }
-    if cx.typedefs {
-        return Ok(CType::Typedef(name.to_owned()));
+    let seg = p.path.segments.last()?;
+    if !seg.arguments.is_none() {
+        return None;
     }
-    Err(unknown_type(name, ty, cx.owner))
+    let name = syn::ext::IdentExt::unraw(&seg.ident).to_string();
+    let known = Scalar::from_rust_name(&name).is_some()
+        || matches!(
+            name.as_str(),
+            "c_void"
+                | "String"
+                | "CString"
+                | "OsString"
+                | "PathBuf"
+                | "str"
+                | "CStr"
+                | "OsStr"
+                | "Path"
+                | "char"
+                | "u128"
+                | "i128"
+                | "f16"
+                | "f128"
+                | "Self"
+                | "Box"
+                | "Vec"
+        );
+    (!known).then_some(name)
 }
 
 fn fn_ptr(f: &TypeFnPtr, cx: &TypeCx, nullable: bool) -> syn::Result<CType> {

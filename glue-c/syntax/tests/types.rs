@@ -143,8 +143,12 @@ fn typedefs_need_a_header_and_keep_their_name() {
         r#"unsafe extern "C" { fn f(x: ffi::my_int, cb: my_cb_t) -> my_int; }"#,
     );
     assert_eq!(f.c_prototype(), "my_int f(my_int, my_cb_t)");
-    assert_eq!(f.params[0].ctype, CType::Typedef("my_int".into()));
-    assert_eq!(f.typedef_types().len(), 3);
+    let CType::Named(named) = &f.params[0].ctype else {
+        panic!("{:?}", f.params[0].ctype)
+    };
+    assert_eq!((named.name.as_str(), named.in_option), ("my_int", false));
+    assert_eq!(named.resolved, None);
+    assert_eq!(f.named_types().len(), 3);
     let layout = f.layout();
     assert_eq!(layout.fields[0].offset, Some(0));
     assert_eq!(layout.fields[1].offset, None);

@@ -1,0 +1,296 @@
+//! Named types → C types, through the `type` aliases of the bridged files.
+//!
+//! The macro sees one annotated item and cannot look an alias up: it keeps
+//! [`CType::Named`] unresolved and leaves the Rust side to rustc
+//! (`assert_crosses`) and the layout to the run-time comparison. The build
+//! script sees the files: it collects their aliases into [`TypeDefs`] and
+//! resolves each named type, through any depth (`Option<Alias>`,
+//! `*mut Alias`, aliases of aliases, aliases inside fn pointer types), to
+//! the C type the shim and `coffi_export.h` spell.
+
+use crate::attr::CoffiAttr;
+use crate::diag::{Errors, pretty, spanned_err};
+use crate::hints::unknown_type;
+use crate::model::{Callback, ForeignBlock, Param};
+use crate::types::{CType, Named, Pos, TypeCx, classify};
+use std::collections::BTreeMap;
+use syn::{Ident, Item, Stmt, Type};
+
+/// Longest chain of aliases followed (an alias of an alias of ...); a
+/// longer one is taken to be a cycle.
+const MAX_ALIAS_DEPTH: usize = 32;
+
+/// The `type` aliases of the bridged files, by name.
+///
+/// ```
+/// let file = syn::parse_file(r#"
+///     pub type XML_Char = core::ffi::c_char;
+///     pub type XML_Parser = *mut XML_ParserStruct;
+///     pub type Handler = Option<unsafe extern "C" fn(*mut c_void, *const XML_Char)>;
+///     #[coffi::foreign_call]
+///     unsafe extern "C" {
+///         fn XML_ParserCreate(encoding: *const XML_Char) -> XML_Parser;
+///         fn XML_SetCharacterDataHandler(p: XML_Parser, h: Handler);
+///     }
+/// "#).unwrap();
+/// let mut defs = coffi_syntax::TypeDefs::default();
+/// defs.add_file(&file, |name| format!("ffi.rs ({name})"));
+/// let mut found = coffi_syntax::scan_file(&file).unwrap();
+/// let Some(coffi_syntax::Annotated::ForeignBlock(mut block)) = found.pop() else {
+///     unreachable!()
+/// };
+/// block.resolve(&defs).unwrap();
+/// assert_eq!(block.fns[0].c_prototype(), "void *XML_ParserCreate(const char *)");
+/// assert_eq!(
+///     block.fns[1].c_prototype(),
+///     "void XML_SetCharacterDataHandler(void *, void (*)(void *, const char *))"
+/// );
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TypeDefs {
+    aliases: BTreeMap<String, Vec<AliasDef>>,
+}
+
+#[derive(Clone, Debug)]
+struct AliasDef {
+    ty: Type,
+    /// Where it is defined, for messages (`src/sys.rs:12`).
+    origin: String,
+}
+
+impl TypeDefs {
+    /// Adds the `type` aliases of `file`, also those in inline modules and
+    /// function bodies. `origin` says where an alias is, for messages (the
+    /// build script gives `file:line`).
+    pub fn add_file(&mut self, file: &syn::File, origin: impl Fn(&Ident) -> String) {
+        for item in &file.items {
+            self.add_item(item, &origin);
+        }
+    }
+
+    fn add_item(&mut self, item: &Item, origin: &impl Fn(&Ident) -> String) {
+        match item {
+            // A generic alias cannot name a C type without its arguments.
+            Item::Type(t) if t.generics.params.is_empty() => {
+                let name = syn::ext::IdentExt::unraw(&t.ident).to_string();
+                self.aliases.entry(name).or_default().push(AliasDef {
+                    ty: (*t.ty).clone(),
+                    origin: origin(&t.ident),
+                });
+            }
+            Item::Mod(m) => {
+                for inner in m.content.iter().flat_map(|(_, items)| items) {
+                    self.add_item(inner, origin);
+                }
+            }
+            Item::Fn(f) => {
+                for stmt in &f.block.stmts {
+                    if let Stmt::Item(inner) = stmt {
+                        self.add_item(inner, origin);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ForeignBlock {
+    /// Resolves the named types of every function through `defs`. A name
+    /// no alias defines stays a C typedef with `header = ".."` (the header
+    /// declares it) and is an error without one; behind a pointer it is
+    /// `void`, as any type C need not know.
+    pub fn resolve(&mut self, defs: &TypeDefs) -> syn::Result<()> {
+        let cx = TypeCx::new(CoffiAttr::ForeignCall, self.options.header.is_some());
+        let mut errors = Errors::default();
+        for f in &mut self.fns {
+            resolve_signature(
+                &mut f.params,
+                f.ret_ty.as_ref(),
+                &mut f.ret,
+                &cx,
+                defs,
+                &mut errors,
+            );
+        }
+        errors.finish()
+    }
+}
+
+impl Callback {
+    /// Resolves the named types of the signature through `defs`; a name no
+    /// alias defines is an error (`coffi_export.h` spells the prototype
+    /// itself and includes no header of the user's).
+    pub fn resolve(&mut self, defs: &TypeDefs) -> syn::Result<()> {
+        let cx = TypeCx::new(CoffiAttr::ExportCallback, false);
+        let mut errors = Errors::default();
+        resolve_signature(
+            &mut self.params,
+            self.ret_ty.as_ref(),
+            &mut self.ret,
+            &cx,
+            defs,
+            &mut errors,
+        );
+        errors.finish()
+    }
+}
+
+fn resolve_signature(
+    params: &mut [Param],
+    ret_ty: Option<&Type>,
+    ret: &mut CType,
+    cx: &TypeCx,
+    defs: &TypeDefs,
+    errors: &mut Errors,
+) {
+    for p in params {
+        let at = Use {
+            written: &p.ty,
+            cx,
+            defs,
+        };
+        errors.take(at.resolve(&mut p.ctype, Pos::Param, 0));
+    }
+    if let Some(ty) = ret_ty {
+        let at = Use {
+            written: ty,
+            cx,
+            defs,
+        };
+        errors.take(at.resolve(ret, Pos::Return, 0));
+    }
+}
+
+/// One parameter or return type being resolved. Errors point at the type
+/// as written there (an alias may be defined in another file), and name the
+/// aliases they went through.
+struct Use<'a> {
+    written: &'a Type,
+    cx: &'a TypeCx,
+    defs: &'a TypeDefs,
+}
+
+impl Use<'_> {
+    fn resolve(&self, ctype: &mut CType, pos: Pos, depth: usize) -> syn::Result<()> {
+        match ctype {
+            CType::Pointer(p) => self.resolve(&mut p.pointee, Pos::Pointee, depth),
+            CType::FnPtr(f) => {
+                let mut errors = Errors::default();
+                for param in &mut f.params {
+                    errors.take(self.resolve(param, Pos::FnPtrParam, depth));
+                }
+                errors.take(self.resolve(&mut f.ret, Pos::FnPtrReturn, depth));
+                errors.finish()
+            }
+            CType::Named(n) if n.resolved.is_none() => {
+                n.resolved = self.lookup(n, pos, depth)?;
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// What the alias `n` names, when a bridged file defines it.
+    fn lookup(&self, n: &Named, pos: Pos, depth: usize) -> syn::Result<Option<CType>> {
+        let Some(defs) = self.defs.aliases.get(&n.name) else {
+            return if pos == Pos::Pointee || self.cx.typedefs {
+                Ok(None)
+            } else {
+                Err(unknown_type(&n.name, self.written, self.cx.owner))
+            };
+        };
+        if depth >= MAX_ALIAS_DEPTH {
+            return Err(spanned_err(
+                self.written,
+                format!(
+                    "`{}` goes through more than {MAX_ALIAS_DEPTH} `type` aliases (at {})",
+                    n.name, defs[0].origin
+                ),
+                "an alias cannot name itself, directly or through others: name a C type",
+            ));
+        }
+        let mut found: Option<(CType, &AliasDef)> = None;
+        for def in defs {
+            let c = self.through(n, def, pos, depth)?;
+            match &found {
+                Some((first, first_def)) if first.effective() != c.effective() => {
+                    return Err(spanned_err(
+                        self.written,
+                        format!(
+                            "`{}` is defined twice as different C types: `{}` at {} (C `{}`) and `{}` at {} (C `{}`)",
+                            n.name,
+                            pretty(&first_def.ty),
+                            first_def.origin,
+                            first.c_spelling(),
+                            pretty(&def.ty),
+                            def.origin,
+                            c.c_spelling()
+                        ),
+                        "coffi's build script resolves aliases by name: give them different names, \
+                         or put the platform-specific one under `#[cfg(..)]`",
+                    ));
+                }
+                Some(_) => {}
+                None => found = Some((c, def)),
+            }
+        }
+        Ok(found.map(|(c, _)| c))
+    }
+
+    /// The C type of `n` through one definition.
+    fn through(&self, n: &Named, def: &AliasDef, pos: Pos, depth: usize) -> syn::Result<CType> {
+        let mut c =
+            classify(&def.ty, self.cx, pos).map_err(|e| self.via(n, def, &e.to_string()))?;
+        self.resolve(&mut c, pos, depth + 1)
+            .map_err(|e| self.via(n, def, &e.to_string()))?;
+        let effective = c.effective().clone();
+        if n.in_option {
+            return match effective {
+                CType::FnPtr(mut f) => {
+                    f.nullable = true;
+                    Ok(CType::FnPtr(f))
+                }
+                other => Err(self.via(
+                    n,
+                    def,
+                    &format!(
+                        "`Option<{}>` cannot cross to C: `{}` is the C `{}`, and only `Option` of an \
+                         `extern \"C\" fn` pointer is a C type (`None` is `NULL`)\n\
+                         help: pass `{}` itself, or a raw pointer (null for none)",
+                        n.name,
+                        n.name,
+                        other.c_spelling(),
+                        n.name
+                    ),
+                )),
+            };
+        }
+        if effective.is_void() && pos != Pos::Pointee {
+            return Err(self.via(
+                n,
+                def,
+                "`()` and `c_void` cannot cross to C by value\n\
+                 help: write `()` for a C `void` return, and remove a `void` parameter",
+            ));
+        }
+        Ok(c)
+    }
+
+    /// An error met through the alias `n`, at the use, saying which alias.
+    fn via(&self, n: &Named, def: &AliasDef, inner: &str) -> syn::Error {
+        let (problem, hint) = inner
+            .split_once("\nhelp: ")
+            .unwrap_or((inner, "name a C type"));
+        spanned_err(
+            self.written,
+            format!(
+                "through `type {} = {};` ({}): {problem}",
+                n.name,
+                pretty(&def.ty),
+                def.origin
+            ),
+            hint,
+        )
+    }
+}
