@@ -13,6 +13,7 @@ fn main() {
         .file("c/fork.c")
         .file("c/request.c")
         .file("c/blocking.c")
+        .file("c/decls.c")
         .warnings(true)
         .extra_warnings(true)
         .compile("coffitests");

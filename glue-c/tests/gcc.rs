@@ -400,3 +400,25 @@ fn duplicate_declarations_share_one_shim() {
     std::fs::write(dir.join("shims.c"), &out.shims_c).unwrap();
     gcc(&dir, &["-fsyntax-only", "shims.c"]);
 }
+
+#[test]
+fn a_c_error_in_a_shim_names_the_rust_file_and_line() {
+    let dir = workdir("c_error_location");
+    std::fs::write(dir.join("lib.h"), "int takes(int x);\n").unwrap();
+    // `my_handle_t` is neither an alias of the file nor declared by the
+    // header: the C compiler rejects the shim, at the Rust declaration.
+    let src = "\n\n#[coffi::foreign_call(header = \"lib.h\")]\nunsafe extern \"C\" {\n    fn takes(x: my_handle_t) -> c_int;\n}\n";
+    let out = generate_sources([("src/ffi.rs", src)]).unwrap();
+    std::fs::write(dir.join("shims.c"), &out.shims_c).unwrap();
+    let gcc = Command::new("gcc")
+        .current_dir(&dir)
+        .args(["-std=c11", "-I", ".", "-c", "shims.c"])
+        .output()
+        .expect("gcc runs");
+    let stderr = String::from_utf8_lossy(&gcc.stderr);
+    assert!(!gcc.status.success());
+    assert!(
+        stderr.contains("src/ffi.rs:5:") && stderr.contains("my_handle_t"),
+        "{stderr}"
+    );
+}

@@ -175,7 +175,13 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             tokens: ty,
             blame: span,
         } = field_type(f, field);
-        if let Some(size) = field.size.filter(|_| field.role != FieldRole::Errno) {
+        // A named type's own check is `assert_crosses`, whose message says
+        // what the type is.
+        let named = matches!(field.ctype, coffi_syntax::CType::Named(_));
+        if let Some(size) = field
+            .size
+            .filter(|_| field.role != FieldRole::Errno && !named)
+        {
             let msg = format!(
                 "coffi: in `{name}`, {} takes {size} bytes in C, but the Rust type `{}` has another size\n\
                  help: {}",

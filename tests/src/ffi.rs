@@ -6,6 +6,8 @@
 use crate::observe;
 use core::ffi::{c_char, c_int, c_long, c_void};
 
+pub mod decls;
+
 #[coffi::foreign_call]
 unsafe extern "C" {
     /// Seed scenario (a): calls `goReturnVal`, then returns 123456.

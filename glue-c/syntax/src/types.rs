@@ -135,7 +135,6 @@ impl CType {
         match self {
             CType::Scalar(s) => Some((s.size(), s.align())),
             CType::Pointer(_) | CType::FnPtr(_) => Some((8, 8)),
-            CType::Named(n) if n.in_option => Some((8, 8)),
             CType::Void | CType::Named(_) | CType::Opaque => None,
         }
     }

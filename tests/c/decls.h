@@ -1,0 +1,19 @@
+/* Declarations as a C library writes them: an enum type without a typedef,
+   an opaque handle, a callback type. The Rust side (src/ffi/decls.rs)
+   names them through `type` aliases, as bindgen does. */
+#ifndef COFFI_TESTS_DECLS_H
+#define COFFI_TESTS_DECLS_H
+
+enum shade { SHADE_LIGHT = 1, SHADE_DARK = 7 };
+
+typedef struct tally tally;
+typedef int (*tally_visitor)(void *data, long value);
+
+tally *tally_new(long start);
+long tally_add(tally *t, long by);
+void tally_free(tally *t);
+enum shade shade_of(int x);
+int tally_visit(const tally *t, tally_visitor visit, void *data);
+long tally_scaled(const tally *t);
+
+#endif

@@ -1,0 +1,88 @@
+//! Declarations as users and bindgen write them (`src/ffi/decls.rs`, which
+//! the build script reaches through `mod decls;`), called from coroutines.
+
+use coffi_tests::ffi::decls::{self, SHADE_DARK, SHADE_LIGHT};
+use core::ffi::{c_int, c_void};
+use std::ptr;
+
+#[test]
+fn an_opaque_handle_alias_and_value_aliases_cross() {
+    let value = coffi::run(|| {
+        // SAFETY: a tally is created, used and freed here only.
+        unsafe {
+            let t = decls::tally_new(40);
+            assert!(!t.is_null());
+            let v = decls::tally_add(t, 2);
+            decls::tally_free(t);
+            v
+        }
+    });
+    assert_eq!(value, 42);
+}
+
+#[test]
+fn an_enum_alias_resolves_to_its_integer_type() {
+    let shades = coffi::run(|| (decls::shade_of(5), decls::shade_of(500)));
+    assert_eq!(shades, (SHADE_LIGHT, SHADE_DARK));
+}
+
+#[test]
+fn option_of_a_fn_pointer_alias_passes_some_and_none() {
+    let (visited, sum, none) = coffi::run(|| {
+        let mut sum: i64 = 0;
+        // SAFETY: the tally is live for the calls; `data` points to `sum`.
+        unsafe {
+            let t = decls::tally_new(7);
+            let data = (&raw mut sum).cast::<c_void>();
+            let visited = decls::tally_visit(t, Some(decls::decls_add_to), data);
+            let none = decls::tally_visit(t, None, ptr::null_mut());
+            decls::tally_free(t);
+            (visited, sum, none)
+        }
+    });
+    assert_eq!((visited, sum, none), (1, 7, -1));
+}
+
+#[test]
+fn qsort_takes_an_option_of_a_comparison_alias() {
+    let sorted = coffi::Builder::new()
+        .initial_stack(8 * 1024)
+        .run(|| {
+            let mut v: Vec<c_int> = vec![3, 9, 1, 7, 5];
+            // SAFETY: `v` is an array of `c_int` and the comparison reads
+            // two of them.
+            unsafe {
+                decls::qsort_by(
+                    v.as_mut_ptr().cast(),
+                    v.len(),
+                    size_of::<c_int>(),
+                    Some(decls::decls_descending),
+                );
+            }
+            v
+        })
+        .unwrap();
+    assert_eq!(sorted, [9, 7, 5, 3, 1]);
+}
+
+#[test]
+fn c_calls_a_callback_through_the_prototype_spelled_from_aliases() {
+    let scaled = coffi::run(|| {
+        // SAFETY: as above.
+        unsafe {
+            let t = decls::tally_new(14);
+            let scaled = decls::tally_scaled(t);
+            decls::tally_free(t);
+            scaled
+        }
+    });
+    assert_eq!(scaled, 42);
+}
+
+#[test]
+fn cfg_exclusive_declarations_of_one_function_both_work() {
+    let (evaluated, unknown) =
+        coffi::run(|| (decls::decls_word_evaluated(), decls::decls_word_unknown()));
+    assert_eq!(evaluated, 0x12_3456_7890);
+    assert_eq!(unknown, -0x12_3456_7890);
+}
