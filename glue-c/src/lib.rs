@@ -45,12 +45,28 @@
 //! (or bridging a stale or different file) fails the link with an undefined
 //! reference to that name.
 //!
-//! # Limits
+//! # What the build script reads
 //!
-//! The scan reads each file as written: it does not follow `mod name;`
-//! (bridge those files too), expand macros, evaluate `#[cfg]` (every
-//! annotated item gets a shim), or see attributes imported under another
-//! name.
+//! - `mod name;` declarations are followed as rustc follows them
+//!   (`name.rs`, `name/mod.rs`, `#[path = ".."]`); a file given to
+//!   [`bridge`] that is a crate root other than `lib.rs`/`main.rs` has its
+//!   modules beside it, which is tried when rustc's layout is absent.
+//! - `#[cfg(..)]` on items, modules and extern block functions is evaluated
+//!   for the crate being built from Cargo's `CARGO_CFG_*` and
+//!   `CARGO_FEATURE_*` (`feature`, `target_os`, `target_arch`,
+//!   `target_pointer_width`, `target_family`, `unix`, `windows`, `all`,
+//!   `any`, `not`, ...): a disabled item gets no shim. A cfg Cargo does not
+//!   pass to build scripts (`test`, a custom `--cfg`) keeps the item, and two
+//!   such items may then declare one C function differently: both shims are
+//!   compiled, the second declaring the function under another C name bound
+//!   to the symbol (`__asm__`).
+//! - `type` aliases of every bridged file resolve to the C types they name
+//!   (see `coffi_syntax::TypeDefs`).
+//! - Each shim line carries `#line` with the Rust file and line of its
+//!   declaration, so a C compiler's error in a shim names the Rust item.
+//!
+//! Not read: items produced by macros, attributes imported under another
+//! name (`use coffi::foreign_call as fc`).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![forbid(unsafe_code)]

@@ -46,13 +46,21 @@
 //!   `Option` of them (`None` is `NULL`);
 //! - `()` as a return type (`void`).
 //!
-//! Any other path type (e.g. bindgen's `pub type my_int = c_int;`) is taken
-//! to be a C typedef of the same name. That needs
-//! `#[foreign_call(header = "mylib.h")]`, whose header must declare it; the
-//! Rust side then asserts that the type may cross
-//! (`coffi::__private::assert_crosses`) and compares the frame layout with
-//! the C compiler's at run time. Without `header` it is an error that says to
-//! spell the C type or add the header.
+//! Any other path type is a *named type* ([`CType::Named`]): a `type`
+//! alias, or a C typedef. The macro sees one item and cannot look it up:
+//! the Rust side asserts that the type may cross
+//! (`coffi::__private::assert_crosses`, which rustc resolves through any
+//! alias) and compares the frame layout with the C compiler's at run time.
+//! The build script sees the bridged files ([`TypeDefs`]): an alias defined
+//! there resolves to the C type it names, through chains of aliases, behind
+//! pointers (`*mut Alias`), inside fn pointer types, and as `Option<Alias>`
+//! of a fn pointer alias, so bindgen's `pub type XML_Status = c_uint;` is an
+//! `unsigned int` without any C typedef of that name. A name no bridged file
+//! defines is the C typedef of that name with
+//! `#[foreign_call(header = "mylib.h")]` (the header must declare it), is
+//! `void` behind a pointer, and is otherwise an error that says how to
+//! define it. Aliases resolve by name across every bridged file; two
+//! definitions of one name that give different C types are an error.
 //!
 //! Rejected, each with a hint: `String`, `&str`, references, `Vec`, `Box`,
 //! tuples and arrays by value, `char`, `u128`/`i128`, `dyn`, `impl Trait`,

@@ -141,16 +141,17 @@ impl ForeignFn {
         self.safety == FnSafety::Safe
     }
 
-    /// The Rust types of the parameters and return value that are named
-    /// types by value (aliases, C typedefs): see [`named_types`].
+    /// The Rust types, as written, of the parameters and return value
+    /// whose C type is [`CType::Named`] (also `Option<Name>`): the macro has
+    /// rustc check `coffi::__private::assert_crosses` on each.
     pub fn named_types(&self) -> Vec<&Type> {
         named_types(&self.params, self.ret_ty.as_ref(), &self.ret)
     }
 }
 
 impl Callback {
-    /// The Rust types of the parameters and return value that are named
-    /// types by value: see [`named_types`].
+    /// The Rust types, as written, of the parameters and return value
+    /// whose C type is [`CType::Named`]: see [`ForeignFn::named_types`].
     pub fn named_types(&self) -> Vec<&Type> {
         named_types(&self.params, self.ret_ty.as_ref(), &self.ret)
     }

@@ -14,10 +14,10 @@ use syn::{Attribute, ImplItem, Item, ItemFn, Meta, Stmt};
 /// rejects the same inputs with the same words. All errors are reported
 /// together.
 ///
-/// Not followed: `mod name;` declarations (bridge those files too), items
-/// produced by macros, and attributes imported under another name
-/// (`use coffi::foreign_call as fc`). `#[cfg]` is not evaluated: every
-/// annotated item is returned.
+/// Not followed here: `mod name;` declarations and `#[cfg]` (the build
+/// script reads the module files and evaluates cfgs before it scans),
+/// items produced by macros, and attributes imported under another name
+/// (`use coffi::foreign_call as fc`).
 ///
 /// ```
 /// let file = syn::parse_file(r#"
