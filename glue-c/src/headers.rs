@@ -46,6 +46,9 @@ pub(crate) struct ExportedCallback {
     pub location: String,
     /// Under a `#[cfg]` the build script cannot evaluate.
     pub conditional: bool,
+    /// The structs it takes or returns by value: `(name, C definition)`,
+    /// nested ones first.
+    pub structs: Vec<(String, String)>,
 }
 
 /// `coffi_export.h`: the prototypes of the exported callbacks, like cgo's
@@ -64,6 +67,19 @@ extern \"C\" {
 
 ",
     );
+    let callbacks: Vec<&ExportedCallback> = callbacks.into_iter().collect();
+    // Each struct once, guarded: C that defines the struct itself (the same
+    // layout, from its own header) defines the guard before the include.
+    let mut defined: Vec<&str> = Vec::new();
+    for (name, definition) in callbacks.iter().flat_map(|cb| &cb.structs) {
+        if defined.contains(&name.as_str()) {
+            continue;
+        }
+        defined.push(name);
+        out.push_str(&format!(
+            "#ifndef COFFI_STRUCT_{name}\n#define COFFI_STRUCT_{name}\n{definition}\n#endif\n\n"
+        ));
+    }
     for cb in callbacks {
         out.push_str(&format!("/* {} */\n{};\n", cb.location, cb.prototype));
     }

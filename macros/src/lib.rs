@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod c_struct;
 mod callback;
 mod foreign;
 mod frame;
@@ -200,6 +201,45 @@ pub fn foreign_call(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn export_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
     callback::expand(attr.into(), item.into()).into()
+}
+
+/// Lets a `#[repr(C)]` struct cross to C by value, as a parameter or
+/// return type of `#[foreign_call]` functions and `#[export_callback]`
+/// functions.
+///
+/// The struct must be `#[repr(C)]` (not `packed` or `align`), not generic,
+/// with fields that cross to C themselves: C scalars, raw pointers, fn
+/// pointers, arrays of them, and other such structs. `coffi-build` defines
+/// the same `struct Name { .. }` in the C it generates (in
+/// `coffi_export.h` too, guarded by `COFFI_STRUCT_Name`, for callbacks),
+/// so the struct must be defined in a bridged file; with
+/// `#[foreign_call(header = "..")]`, the header's typedef of that name is
+/// used instead. The trampoline compares the frame layout with C's.
+///
+/// A callback that returns the struct gives C a zeroed one when its body
+/// panics, unless a field is a bare fn pointer (which has no zero): then
+/// give `#[export_callback(on_panic = ..)]`.
+///
+/// ```
+/// use core::ffi::c_int;
+///
+/// #[repr(C)]
+/// #[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+/// pub struct Point {
+///     pub x: c_int,
+///     pub y: c_int,
+/// }
+///
+/// #[coffi::export_callback]
+/// extern "C" fn mirror(p: Point) -> Point {
+///     Point { x: p.y, y: p.x }
+/// }
+///
+/// assert_eq!(mirror(Point { x: 1, y: 2 }), Point { x: 2, y: 1 });
+/// ```
+#[proc_macro_derive(CStruct)]
+pub fn derive_c_struct(item: TokenStream) -> TokenStream {
+    c_struct::derive(item.into()).into()
 }
 
 #[cfg(test)]

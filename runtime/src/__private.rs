@@ -11,7 +11,7 @@ pub use core::ffi::c_void;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot cross to C in a coffi signature",
     label = "not a C type",
-    note = "use integers, floats, bool, raw pointers, `extern \"C\" fn` pointers (or `Option` of them), or their C aliases (`core::ffi::c_int`, `libc::size_t`, ...)"
+    note = "use integers, floats, bool, raw pointers, `extern \"C\" fn` pointers (or `Option` of them), their C aliases (`core::ffi::c_int`, `libc::size_t`, ...), or a `#[repr(C)]` struct with `#[derive(coffi::CStruct)]`"
 )]
 pub trait CrossesToC {}
 
@@ -36,6 +36,17 @@ primitives! {
 }
 
 impl CrossesToC for c_void {}
+
+// Arrays cross as fields of `#[derive(CStruct)]` structs (the build script
+// rejects them as parameters, where C would pass a pointer).
+impl<T: CrossesToC, const N: usize> CrossesToC for [T; N] {}
+
+impl<T: CallbackReturn, const N: usize> CallbackReturn for [T; N] {
+    #[inline]
+    fn zeroed() -> Self {
+        core::array::from_fn(|_| T::zeroed())
+    }
+}
 
 impl<T: ?Sized> CrossesToC for *const T {}
 impl<T: ?Sized> CrossesToC for *mut T {}

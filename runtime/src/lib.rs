@@ -76,7 +76,7 @@ pub use builder::{
     DEFAULT_SCHEDULER_STACK, run,
 };
 pub use callpath::maybe_grow;
-pub use coffi_macros::{export_callback, foreign_call};
+pub use coffi_macros::{CStruct, export_callback, foreign_call};
 pub use error::{Error, ErrorKind};
 pub use ffi::{Errno, coffi_topofstack};
 pub use info::{StackInfo, stack_info, stats};

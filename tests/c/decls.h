@@ -16,4 +16,13 @@ enum shade shade_of(int x);
 int tally_visit(const tally *t, tally_visitor visit, void *data);
 long tally_scaled(const tally *t);
 
+/* A struct by value through the header's typedef (like expat's
+   XML_ExpatVersionInfo). */
+typedef struct {
+    int major;
+    int minor;
+    int micro;
+} decls_version;
+decls_version decls_version_info(void);
+
 #endif

@@ -86,3 +86,76 @@ fn cfg_exclusive_declarations_of_one_function_both_work() {
     assert_eq!(evaluated, 0x12_3456_7890);
     assert_eq!(unknown, -0x12_3456_7890);
 }
+
+use decls::{Sample, Segment, Vec2};
+
+#[test]
+fn structs_cross_by_value_both_ways() {
+    let (sum, length2, shifted, sample) = coffi::run(|| {
+        let a = Vec2 { x: 1.0, y: 2.0 };
+        let b = Vec2 { x: 0.5, y: -4.0 };
+        let seg = Segment {
+            ends: [a, b],
+            id: 3,
+        };
+        (
+            decls::vec2_add(a, b),
+            decls::segment_length2(seg),
+            decls::segment_shift(seg, Vec2 { x: 10.0, y: 20.0 }),
+            decls::sample_next(Sample {
+                tag: 7,
+                value: 21,
+                bytes: [1, 2, 3],
+            }),
+        )
+    });
+    assert_eq!(sum, Vec2 { x: 1.5, y: -2.0 });
+    assert_eq!(length2, 0.25 + 36.0 + 3.0);
+    assert_eq!(
+        shifted,
+        Segment {
+            ends: [Vec2 { x: 11.0, y: 22.0 }, Vec2 { x: 10.5, y: 16.0 }],
+            id: 4
+        }
+    );
+    assert_eq!(
+        sample,
+        Sample {
+            tag: 8,
+            value: -42,
+            bytes: [2, 4, 6]
+        }
+    );
+}
+
+#[test]
+fn a_struct_returned_by_c_lands_after_a_callback_moved_the_stack() {
+    for strict in [false, true] {
+        let (rotated, relocations) = coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .strict(strict)
+            .run(|| {
+                let r = decls::vec2_rotate_via_callback(Vec2 { x: 3.0, y: 4.0 });
+                (r, coffi::stack_info().unwrap().relocations)
+            })
+            .unwrap();
+        assert_eq!(rotated, Vec2 { x: -3.5, y: 3.0 }, "strict: {strict}");
+        assert!(
+            relocations >= 1,
+            "the callback needs 64 KiB: the stack moves"
+        );
+    }
+}
+
+#[test]
+fn a_struct_by_value_through_the_header_s_typedef() {
+    let v = coffi::run(decls::decls_version_info);
+    assert_eq!(
+        v,
+        decls::decls_version {
+            major: 2,
+            minor: 7,
+            micro: 1
+        }
+    );
+}

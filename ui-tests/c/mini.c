@@ -50,3 +50,14 @@ int mini_counter_bump(mini_counter *c) { return ++c->value; }
 void mini_counter_free(mini_counter *c) { free(c); }
 
 int match(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+/* pass/structs_by_value.rs: a struct by value, both ways. */
+struct mini_pair {
+    int a;
+    double b;
+};
+
+struct mini_pair mini_swap(struct mini_pair p) {
+    struct mini_pair r = {-p.a, p.b + 1.0};
+    return r;
+}

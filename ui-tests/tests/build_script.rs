@@ -112,6 +112,10 @@ const SEES_MORE: &[(&str, &str)] = &[
         "through `type handle_t = *mut c_void;` (<source>:8): `Option<handle_t>` cannot cross to C",
     ),
     (
+        "struct_by_value_not_repr_c.rs",
+        "`Point` cannot cross to C by value: it is not `#[repr(C)]`, so Rust may reorder its fields (<source>:4)",
+    ),
+    (
         "unknown_type_no_alias.rs",
         "`number_t` is not a C type coffi knows: no bridged file defines `type number_t = ..;`",
     ),

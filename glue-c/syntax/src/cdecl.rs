@@ -87,6 +87,10 @@ fn declare(ty: &CType, spelling: Spelling, qualified_const: bool, inner: &str) -
                 pointee => declare(pointee, spelling, p.pointee_const, &inner),
             }
         }
+        CType::Struct(st) => join(&format!("{q}struct {}", st.name), inner),
+        CType::Array(elem, len) => {
+            declare(elem, spelling, qualified_const, &format!("{inner}[{len}]"))
+        }
         CType::FnPtr(f) => {
             let inner = format!(
                 "({})({})",
@@ -113,4 +117,68 @@ fn join(base: &str, inner: &str) -> String {
     } else {
         format!("{base} {inner}")
     }
+}
+
+impl crate::types::StructType {
+    /// The C definition: `struct Point { double x; double y; };`.
+    pub fn c_definition(&self) -> String {
+        let fields: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(name, ty)| format!("{};", ty.declare(name)))
+            .collect();
+        format!("struct {} {{ {} }};", self.name, fields.join(" "))
+    }
+}
+
+/// The structs that `types` pass by value (also inside fn pointer types and
+/// as fields), each once, every struct after those it contains: the order
+/// in which C needs their definitions.
+///
+/// ```
+/// use coffi_syntax::{CType, StructType};
+///
+/// let int = CType::from_rust(&syn::parse_str("c_int").unwrap()).unwrap();
+/// let point = StructType { name: "point".into(), fields: vec![("x".into(), int.clone())] };
+/// let inner = CType::Struct(Box::new(point.clone()));
+/// let outer = StructType { name: "pair".into(), fields: vec![("a".into(), inner.clone())] };
+/// let outer = CType::Struct(Box::new(outer));
+/// let structs = coffi_syntax::structs_by_value([&outer, &inner]);
+/// let names: Vec<_> = structs.iter().map(|s| s.name.as_str()).collect();
+/// assert_eq!(names, ["point", "pair"]);
+/// assert_eq!(structs[0].c_definition(), "struct point { int x; };");
+/// ```
+pub fn structs_by_value<'a>(
+    types: impl IntoIterator<Item = &'a CType>,
+) -> Vec<&'a crate::types::StructType> {
+    fn walk<'a>(ty: &'a CType, out: &mut Vec<&'a crate::types::StructType>) {
+        match ty {
+            CType::Named(n) => {
+                if let Some(resolved) = &n.resolved {
+                    walk(resolved, out);
+                }
+            }
+            CType::Struct(st) => {
+                for (_, field) in &st.fields {
+                    walk(field, out);
+                }
+                if !out.iter().any(|s| s.name == st.name) {
+                    out.push(st);
+                }
+            }
+            CType::Array(elem, _) => walk(elem, out),
+            CType::FnPtr(f) => {
+                for p in &f.params {
+                    walk(p, out);
+                }
+                walk(&f.ret, out);
+            }
+            CType::Void | CType::Scalar(_) | CType::Pointer(_) | CType::Opaque => {}
+        }
+    }
+    let mut out = Vec::new();
+    for ty in types {
+        walk(ty, &mut out);
+    }
+    out
 }

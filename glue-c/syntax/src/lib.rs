@@ -11,6 +11,7 @@
 //! | module | job |
 //! |---|---|
 //! | `attr` | which coffi attribute an attribute is |
+//! | `c_struct` | structs that cross by value ([`check_c_struct`]) |
 //! | `parse` | syn items → [`ForeignBlock`] (and dispatch of both attributes) |
 //! | `callback` | syn items → [`Callback`] |
 //! | `signature` | what both share: signature checks, parameters, return type, C symbol name |
@@ -44,7 +45,11 @@
 //!   (a struct, an array, a generic type) is a pointer to `void`;
 //! - `extern "C" fn(..) -> R`, `unsafe extern "C" fn`, `"C-unwind"`, and
 //!   `Option` of them (`None` is `NULL`);
-//! - `()` as a return type (`void`).
+//! - `()` as a return type (`void`);
+//! - `#[repr(C)]` structs with `#[derive(coffi::CStruct)]`, by value, when
+//!   a bridged file defines them (their fields: the types above, arrays of
+//!   them, and such structs): the build script defines the same C struct.
+//!   With `header = ".."`, the header's typedef of that name is used.
 //!
 //! Any other path type is a *named type* ([`CType::Named`]): a `type`
 //! alias, or a C typedef. The macro sees one item and cannot look it up:
@@ -104,6 +109,7 @@
 
 mod attr;
 mod c_name;
+mod c_struct;
 mod callback;
 mod cdecl;
 mod diag;
@@ -121,6 +127,8 @@ mod signature;
 mod suggest;
 mod types;
 
+pub use c_struct::check_c_struct;
+pub use cdecl::structs_by_value;
 pub use diag::pretty;
 pub use layout::{FieldRole, FrameField, FrameLayout};
 pub use mangle::fnv1a64;
@@ -133,4 +141,4 @@ pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
 pub use resolve::TypeDefs;
 pub use scalar::{Scalar, ScalarName};
 pub use scan::scan_file;
-pub use types::{CAbi, CType, FnPtr, Named, Pointer};
+pub use types::{CAbi, CType, FnPtr, Named, Pointer, StructType};

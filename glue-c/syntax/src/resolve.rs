@@ -9,10 +9,11 @@
 //! the C type the shim and `coffi_export.h` spell.
 
 use crate::attr::CoffiAttr;
+use crate::c_struct::check_c_struct;
 use crate::diag::{Errors, pretty, spanned_err};
 use crate::hints::unknown_type;
 use crate::model::{Callback, ForeignBlock, Param};
-use crate::types::{CType, Named, Pos, TypeCx, classify};
+use crate::types::{CType, Named, Pos, StructType, TypeCx, classify};
 use std::collections::BTreeMap;
 use syn::{Ident, Item, Stmt, Type};
 
@@ -20,7 +21,7 @@ use syn::{Ident, Item, Stmt, Type};
 /// longer one is taken to be a cycle.
 const MAX_ALIAS_DEPTH: usize = 32;
 
-/// The `type` aliases of the bridged files, by name.
+/// The `type` aliases and structs of the bridged files, by name.
 ///
 /// ```
 /// let file = syn::parse_file(r#"
@@ -49,12 +50,22 @@ const MAX_ALIAS_DEPTH: usize = 32;
 #[derive(Clone, Debug, Default)]
 pub struct TypeDefs {
     aliases: BTreeMap<String, Vec<AliasDef>>,
+    structs: BTreeMap<String, Vec<StructDef>>,
 }
 
 #[derive(Clone, Debug)]
 struct AliasDef {
     ty: Type,
     /// Where it is defined, for messages (`src/sys.rs:12`).
+    origin: String,
+}
+
+/// A struct of the bridged files, which a signature may take by value.
+#[derive(Clone, Debug)]
+struct StructDef {
+    item: Item,
+    /// The fields: names (`_0`.. for a tuple struct) and types.
+    fields: Vec<(String, Type)>,
     origin: String,
 }
 
@@ -76,6 +87,26 @@ impl TypeDefs {
                 self.aliases.entry(name).or_default().push(AliasDef {
                     ty: (*t.ty).clone(),
                     origin: origin(&t.ident),
+                });
+            }
+            Item::Struct(st) => {
+                let name = syn::ext::IdentExt::unraw(&st.ident).to_string();
+                let fields = st
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let name = f.ident.as_ref().map_or_else(
+                            || format!("_{i}"),
+                            |id| syn::ext::IdentExt::unraw(id).to_string(),
+                        );
+                        (name, f.ty.clone())
+                    })
+                    .collect();
+                self.structs.entry(name).or_default().push(StructDef {
+                    item: item.clone(),
+                    fields,
+                    origin: origin(&st.ident),
                 });
             }
             Item::Mod(m) => {
@@ -175,6 +206,7 @@ impl Use<'_> {
     fn resolve(&self, ctype: &mut CType, pos: Pos, depth: usize) -> syn::Result<()> {
         match ctype {
             CType::Pointer(p) => self.resolve(&mut p.pointee, Pos::Pointee, depth),
+            CType::Array(elem, _) => self.resolve(elem, Pos::Field, depth),
             CType::FnPtr(f) => {
                 let mut errors = Errors::default();
                 for param in &mut f.params {
@@ -194,10 +226,12 @@ impl Use<'_> {
     /// What the alias `n` names, when a bridged file defines it.
     fn lookup(&self, n: &Named, pos: Pos, depth: usize) -> syn::Result<Option<CType>> {
         let Some(defs) = self.defs.aliases.get(&n.name) else {
-            return if pos == Pos::Pointee || self.cx.typedefs {
-                Ok(None)
-            } else {
-                Err(unknown_type(&n.name, self.written, self.cx.owner))
+            return match self.defs.structs.get(&n.name) {
+                // C need not know what it only points to; with a header,
+                // a struct by value is the header's typedef.
+                _ if pos == Pos::Pointee || self.cx.typedefs => Ok(None),
+                Some(defs) if !n.in_option => self.struct_type(n, defs, depth).map(Some),
+                _ => Err(unknown_type(&n.name, self.written, self.cx.owner)),
             };
         };
         if depth >= MAX_ALIAS_DEPTH {
@@ -275,6 +309,67 @@ impl Use<'_> {
             ));
         }
         Ok(c)
+    }
+
+    /// The C view of the struct `n`, defined by `def`.
+    fn struct_type(&self, n: &Named, defs: &[StructDef], depth: usize) -> syn::Result<CType> {
+        let name = &n.name;
+        let def = &defs[0];
+        let at = &def.origin;
+        let text = |d: &StructDef| {
+            d.fields
+                .iter()
+                .map(|(f, ty)| format!("{f}: {}", pretty(ty)))
+                .collect::<Vec<_>>()
+        };
+        if let Some(other) = defs.iter().find(|d| text(d) != text(def)) {
+            return Err(spanned_err(
+                self.written,
+                format!(
+                    "two structs named `{name}` with different fields ({at} and {}): coffi's build \
+                     script finds structs by name",
+                    other.origin
+                ),
+                "rename one of them, or put the platform-specific one under `#[cfg(..)]`",
+            ));
+        }
+        if let Err(e) = check_c_struct(&def.item) {
+            let text = e.to_string();
+            let (problem, hint) = text.split_once("\nhelp: ").unwrap_or((&text, ""));
+            return Err(spanned_err(
+                self.written,
+                format!("{problem} ({at})"),
+                format!("{hint}; and derive `coffi::CStruct` for it"),
+            ));
+        }
+        if depth >= MAX_ALIAS_DEPTH {
+            return Err(spanned_err(
+                self.written,
+                format!("`{name}` nests structs deeper than {MAX_ALIAS_DEPTH}"),
+                "flatten the struct",
+            ));
+        }
+        let mut fields = Vec::with_capacity(def.fields.len());
+        for (field, ty) in &def.fields {
+            let inner = |e: syn::Error| {
+                let text = e.to_string();
+                let (problem, hint) = text
+                    .split_once("\nhelp: ")
+                    .unwrap_or((&text, "use C types for the fields"));
+                spanned_err(
+                    self.written,
+                    format!("in field `{field}` of `struct {name}` ({at}): {problem}"),
+                    hint,
+                )
+            };
+            let mut c = classify(ty, self.cx, Pos::Field).map_err(inner)?;
+            self.resolve(&mut c, Pos::Field, depth + 1).map_err(inner)?;
+            fields.push((field.clone(), c));
+        }
+        Ok(CType::Struct(Box::new(StructType {
+            name: name.clone(),
+            fields,
+        })))
     }
 
     /// An error met through the alias `n`, at the use, saying which alias.

@@ -1,18 +1,20 @@
 //! Finding annotated items in a whole file (what the build script does).
 
 use crate::attr::CoffiAttr;
+use crate::c_struct::check_c_struct;
 use crate::diag::{Errors, spanned_err};
 use crate::model::Annotated;
 use crate::parse::{parse_export_callback, parse_foreign_call};
 use proc_macro2::TokenStream;
-use syn::{Attribute, ImplItem, Item, ItemFn, Meta, Stmt};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, ImplItem, Item, ItemFn, Meta, Stmt, Token};
 
 /// Finds every item carrying `#[foreign_call]` or `#[export_callback]`
 /// (also written `#[coffi::..]` or `#[::coffi::..]`) in `file`, also inside
 /// inline `mod { .. }` blocks, function bodies and `impl` blocks, and parses
 /// each with the same functions the macros use, so that the build script
-/// rejects the same inputs with the same words. All errors are reported
-/// together.
+/// rejects the same inputs with the same words (structs deriving `CStruct`
+/// included). All errors are reported together.
 ///
 /// Not followed here: `mod name;` declarations and `#[cfg]` (the build
 /// script reads the module files and evaluates cfgs before it scans),
@@ -43,6 +45,12 @@ pub fn scan_file(file: &syn::File) -> syn::Result<Vec<Annotated>> {
 }
 
 fn scan_item(item: &Item, found: &mut Vec<Annotated>, errors: &mut Errors) {
+    // `#[derive(coffi::CStruct)]` is judged here as the derive judges it.
+    if derives_c_struct(item_attrs(item)) {
+        if let Err(e) = check_c_struct(item) {
+            errors.push(e);
+        }
+    }
     if let Some(CoffiAttrSplit { kind, attr, rest }) = take_coffi_attr(item_attrs(item)) {
         let mut item = item.clone();
         set_item_attrs(&mut item, rest);
@@ -94,6 +102,23 @@ fn scan_block(stmts: &[Stmt], found: &mut Vec<Annotated>, errors: &mut Errors) {
             scan_item(item, found, errors);
         }
     }
+}
+
+/// Whether `attrs` hold `#[derive(.., CStruct, ..)]` (any path ending in
+/// `CStruct`).
+fn derives_c_struct(attrs: &[Attribute]) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .filter_map(|a| {
+            a.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+                .ok()
+        })
+        .any(|paths| {
+            paths
+                .iter()
+                .any(|p| p.segments.last().is_some_and(|s| s.ident == "CStruct"))
+        })
 }
 
 /// An item's first coffi attribute, split off from the others.

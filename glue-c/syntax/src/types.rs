@@ -68,6 +68,22 @@ pub enum CType {
     /// A Rust type behind a pointer that C does not need to know (a struct,
     /// an array, a tuple, a generic type): spelled `void`.
     Opaque,
+    /// A `#[repr(C)]` struct by value, as the build script found it in the
+    /// bridged files (only ever what a [`CType::Named`] resolved to).
+    Struct(Box<StructType>),
+    /// An array `[T; N]`: only a field of a [`CType::Struct`].
+    Array(Box<CType>, usize),
+}
+
+/// A `#[repr(C)]` struct defined in the bridged files, passed by value:
+/// the C side defines `struct <name>` with the same fields.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StructType {
+    /// The Rust name, which is the C tag (`struct Point`).
+    pub name: String,
+    /// The fields in order: their names (`_0`, `_1`, .. for a tuple
+    /// struct) and C types.
+    pub fields: Vec<(String, CType)>,
 }
 
 /// A type named by a path the model does not know: see [`CType::Named`].
@@ -135,7 +151,9 @@ impl CType {
         match self {
             CType::Scalar(s) => Some((s.size(), s.align())),
             CType::Pointer(_) | CType::FnPtr(_) => Some((8, 8)),
-            CType::Void | CType::Named(_) | CType::Opaque => None,
+            CType::Void | CType::Named(_) | CType::Opaque | CType::Struct(_) | CType::Array(..) => {
+                None
+            }
         }
     }
 
@@ -195,6 +213,8 @@ pub(crate) enum Pos {
     Pointee,
     FnPtrParam,
     FnPtrReturn,
+    /// A field of a struct passed by value.
+    Field,
 }
 
 impl Pos {
@@ -231,6 +251,11 @@ pub(crate) fn classify(ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
         Type::Tuple(t) if t.elems.is_empty() => match pos {
             Pos::Return | Pos::FnPtrReturn => Ok(CType::Void),
             Pos::Pointee => Ok(CType::Opaque),
+            Pos::Field => Err(spanned_err(
+                ty,
+                "`()` is not a C field type",
+                "remove the field: C's `void` has no values",
+            )),
             Pos::Param | Pos::FnPtrParam => Err(spanned_err(
                 ty,
                 "`()` is not a C parameter type",
@@ -254,6 +279,23 @@ pub(crate) fn classify(ty: &Type, cx: &TypeCx, pos: Pos) -> syn::Result<CType> {
                 "use separate parameters, or a `#[repr(C)]` struct behind a raw pointer"
             },
         )),
+        Type::Array(a) if pos == Pos::Field => {
+            let elem = classify(&a.elem, cx, Pos::Field)?;
+            let len = match &a.len {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(n),
+                    ..
+                }) => n.base10_parse::<usize>()?,
+                other => {
+                    return Err(spanned_err(
+                        other,
+                        "coffi's build script needs the length of an array field as a number",
+                        "write the length as an integer literal, e.g. `[u8; 16]`",
+                    ));
+                }
+            };
+            Ok(CType::Array(Box::new(elem), len))
+        }
         Type::Array(a) => Err(array(a, ty, role(cx, pos))),
         Type::Slice(_) => Err(spanned_err(
             ty,

@@ -262,3 +262,112 @@ fn an_alias_of_unit_by_value_is_an_error() {
     );
     assert!(e[0].contains("cannot cross to C by value"), "{}", e[0]);
 }
+
+#[test]
+fn repr_c_structs_resolve_by_value_with_nested_structs_and_arrays() {
+    let src = r#"
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct Vec2 { pub x: f64, pub y: f64 }
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct Seg { pub ends: [Vec2; 2], pub id: c_int, pub name: *const c_char }
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct Wrapped(pub u8, pub len_t);
+        type len_t = usize;
+        #[coffi::foreign_call]
+        unsafe extern "C" {
+            fn shift(s: Seg, by: Vec2) -> Seg;
+            fn wrap(w: Wrapped) -> Wrapped;
+            fn by_pointer(s: *mut Seg);
+        }
+    "#;
+    let b = block(src);
+    assert_eq!(
+        b.fns.iter().map(|f| f.c_prototype()).collect::<Vec<_>>(),
+        [
+            "struct Seg shift(struct Seg, struct Vec2)",
+            "struct Wrapped wrap(struct Wrapped)",
+            "void by_pointer(void *)",
+        ]
+    );
+    let types = b
+        .fns
+        .iter()
+        .flat_map(|f| f.params.iter().map(|p| &p.ctype).chain([&f.ret]));
+    let defs: Vec<String> = coffi_syntax::structs_by_value(types)
+        .iter()
+        .map(|s| s.c_definition())
+        .collect();
+    assert_eq!(
+        defs,
+        [
+            "struct Vec2 { double x; double y; };",
+            "struct Seg { struct Vec2 ends[2]; int id; const char *name; };",
+            "struct Wrapped { uint8_t _0; size_t _1; };",
+        ]
+    );
+}
+
+#[test]
+fn with_a_header_a_struct_by_value_is_the_header_s_typedef() {
+    let src = r#"
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct XML_Expat_Version { pub major: c_int }
+        #[coffi::foreign_call(header = "expat.h")]
+        unsafe extern "C" { fn XML_ExpatVersionInfo() -> XML_Expat_Version; }
+    "#;
+    assert_eq!(
+        prototypes(src),
+        ["XML_Expat_Version XML_ExpatVersionInfo(void)"]
+    );
+}
+
+#[test]
+fn structs_that_cannot_cross_by_value_are_errors() {
+    let e = errors(
+        r#"
+        pub struct Point { x: f64 }
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn f(p: Point); }
+    "#,
+    );
+    assert!(e[0].contains("not `#[repr(C)]`"), "{}", e[0]);
+    assert!(e[0].contains("derive `coffi::CStruct`"), "{}", e[0]);
+    let e = errors(
+        r#"
+        const N: usize = 4;
+        #[repr(C)] pub struct Buf { bytes: [u8; N] }
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn f(b: Buf); }
+    "#,
+    );
+    assert!(
+        e[0].starts_with("in field `bytes` of `struct Buf`"),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("integer literal"), "{}", e[0]);
+    let e = errors(
+        r#"
+        #[repr(C)] pub struct Named { name: String }
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn f() -> Named; }
+    "#,
+    );
+    assert!(
+        e[0].contains("in field `name` of `struct Named`"),
+        "{}",
+        e[0]
+    );
+    let e = errors(
+        r#"
+        mod a { #[repr(C)] pub struct P { x: u8 } }
+        mod b { #[repr(C)] pub struct P { x: u16 } }
+        #[coffi::foreign_call]
+        unsafe extern "C" { fn f(p: P); }
+    "#,
+    );
+    assert!(e[0].starts_with("two structs named `P`"), "{}", e[0]);
+}
+
+#[test]
+fn a_derive_on_a_struct_that_cannot_cross_is_an_error_of_the_scan() {
+    let file = syn::parse_file("#[derive(Clone, coffi::CStruct)] struct P { x: f64 }").unwrap();
+    let e = coffi_syntax::scan_file(&file).unwrap_err().to_string();
+    assert!(e.contains("not `#[repr(C)]`"), "{e}");
+}

@@ -9,6 +9,11 @@ use crate::stats::bump;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A zero value C gets from a callback that panicked.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no zero value to give C when the callback's body panics",
+    label = "no zero value",
+    note = "give the value C gets then: `#[export_callback(on_panic = EXPR)]`"
+)]
 pub trait CallbackReturn: Sized {
     /// The zero value.
     fn zeroed() -> Self;

@@ -118,3 +118,78 @@ pub extern "C" fn decls_descending(a: *const c_void, b: *const c_void) -> c_int 
     let (a, b) = unsafe { (*a.cast::<c_int>(), *b.cast::<c_int>()) };
     b.cmp(&a) as c_int
 }
+
+/// A 2-vector, by value.
+#[repr(C)]
+#[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+pub struct Vec2 {
+    /// x.
+    pub x: f64,
+    /// y.
+    pub y: f64,
+}
+
+/// A nested struct with an array field, by value.
+#[repr(C)]
+#[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+pub struct Segment {
+    /// Both ends.
+    pub ends: [Vec2; 2],
+    /// An id.
+    pub id: c_int,
+}
+
+/// Fields with padding between them, by value.
+#[repr(C)]
+#[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// A tag.
+    pub tag: u8,
+    /// A value.
+    pub value: i64,
+    /// Three bytes.
+    pub bytes: [u8; 3],
+}
+
+/// The header's `decls_version` typedef, by value.
+#[repr(C)]
+#[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+pub struct decls_version {
+    /// Major.
+    pub major: c_int,
+    /// Minor.
+    pub minor: c_int,
+    /// Micro.
+    pub micro: c_int,
+}
+
+#[coffi::foreign_call(header = "c/decls.h")]
+unsafe extern "C" {
+    /// `{2, 7, 1}`.
+    pub safe fn decls_version_info() -> decls_version;
+}
+
+#[coffi::foreign_call]
+unsafe extern "C" {
+    /// `a + b`.
+    pub safe fn vec2_add(a: Vec2, b: Vec2) -> Vec2;
+    /// The squared length plus the id.
+    pub safe fn segment_length2(s: Segment) -> f64;
+    /// Both ends moved by `by`, the id plus one.
+    pub safe fn segment_shift(s: Segment, by: Vec2) -> Segment;
+    /// Tag + 1, value * -2, bytes + 1, 2, 3.
+    pub safe fn sample_next(s: Sample) -> Sample;
+    /// `decls_rotate(p)` with 0.5 added to x.
+    pub safe fn vec2_rotate_via_callback(p: Vec2) -> Vec2;
+}
+
+/// Rotates by 90 degrees; takes 64 KiB of stack, so that a coroutine with a
+/// small stack moves to a larger window while C waits for the struct.
+#[coffi::export_callback(stack = 65536)]
+pub extern "C" fn decls_rotate(p: Vec2) -> Vec2 {
+    let room = std::hint::black_box([1u8; 24 * 1024]);
+    Vec2 {
+        x: -p.y * f64::from(room[0]),
+        y: p.x * f64::from(room[24 * 1024 - 1]),
+    }
+}
