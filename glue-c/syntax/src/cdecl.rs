@@ -79,12 +79,13 @@ fn declare(ty: &CType, spelling: Spelling, qualified_const: bool, inner: &str) -
         },
         CType::Pointer(p) => {
             let inner = star(qualified_const, inner);
-            match &p.pointee {
-                // C need not know a type it only points to.
+            match p.pointee.effective() {
+                // C need not know a type it only points to (also through
+                // aliases that end at a name no alias defines).
                 CType::Named(n) if n.resolved.is_none() && spelling == Spelling::C => {
                     declare(&CType::Opaque, spelling, p.pointee_const, &inner)
                 }
-                pointee => declare(pointee, spelling, p.pointee_const, &inner),
+                _ => declare(&p.pointee, spelling, p.pointee_const, &inner),
             }
         }
         CType::Struct(st) => join(&format!("{q}struct {}", st.name), inner),

@@ -371,3 +371,24 @@ fn a_derive_on_a_struct_that_cannot_cross_is_an_error_of_the_scan() {
     let e = coffi_syntax::scan_file(&file).unwrap_err().to_string();
     assert!(e.contains("not `#[repr(C)]`"), "{e}");
 }
+
+#[test]
+fn a_pointer_through_aliases_to_a_struct_c_does_not_know_is_void() {
+    // As bindgen writes zlib's `z_streamp` and expat's `XML_Parser`.
+    let src = r#"
+        #[repr(C)] pub struct z_stream_s { pub avail_in: c_uint }
+        pub type z_stream = z_stream_s;
+        pub type z_streamp = *mut z_stream;
+        pub type XML_Parser = *mut XML_ParserStruct;
+        #[repr(C)] pub struct XML_ParserStruct { _unused: [u8; 0] }
+        #[coffi::foreign_call(header = "zlib.h")]
+        unsafe extern "C" {
+            fn deflateEnd(strm: z_streamp) -> c_int;
+            fn XML_ParserFree(p: XML_Parser);
+        }
+    "#;
+    assert_eq!(
+        prototypes(src),
+        ["int deflateEnd(void *)", "void XML_ParserFree(void *)"]
+    );
+}
