@@ -58,6 +58,7 @@
 // The examples are build scripts: their `fn main` is the point.
 #![allow(clippy::needless_doctest_main)]
 
+mod bindgen;
 mod bridge;
 mod error;
 mod generate;
@@ -65,6 +66,7 @@ mod headers;
 mod shim;
 mod source;
 
+pub use bindgen::{LeftPlain, MarkedBindings, bridge_bindgen, mark_bindgen};
 pub use bridge::{bridge, bridges};
 pub use error::{Diagnostic, Error};
 pub use generate::{Generated, generate, generate_sources};
