@@ -131,7 +131,7 @@ pub fn bridge_bindgen(bindings: impl AsRef<Path>, header: &str) -> PathBuf {
             manifest_dir.display()
         )
     });
-    let name = path.display().to_string();
+    let name = bindings.as_ref().display().to_string();
     let marked = mark_bindgen(&name, &text, header)
         .unwrap_or_else(|e| panic!("coffi_build::bridge_bindgen: {e}"));
     if let Some(warning) = left_plain_warning(&name, &marked.left_plain) {
@@ -217,10 +217,10 @@ fn left_plain_warning(file: &str, left: &[LeftPlain]) -> Option<String> {
         .map(|l| format!("{} (line {}: {})", l.name, l.line, l.reason))
         .collect();
     Some(format!(
-        "cargo:warning=coffi-build: {file}: {} function(s) stay in a plain extern \"C\" block, \
-         so a coroutine runs them on its own small stack, not on the scheduler stack: {}; \
-         call them where the stack is large enough, or bridge a C wrapper with a fixed prototype",
-        left.len(),
+        "cargo:warning=coffi-build: {file}: not bridged, left in a plain extern \"C\" block \
+         (a coroutine runs them on its own small stack, not on the scheduler stack): {}; \
+         call them only where that stack is large enough, leave them out of bindgen's \
+         allowlist, or bridge a C wrapper with a fixed prototype",
         names.join(", ")
     ))
 }

@@ -32,9 +32,12 @@ fn mark(text: &str) -> MarkedBindings {
     mark_bindgen("zlib_bindings.rs", text, "<zlib.h>").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// An item of an extern block: (name, is a function, is variadic).
+type Entry = (String, bool, bool);
+
 /// Each extern block of `text`: whether it carries coffi's attribute, and
-/// its items as (name, is a function, is variadic).
-fn blocks(text: &str) -> Vec<(bool, Vec<(String, bool, bool)>)> {
+/// its items.
+fn blocks(text: &str) -> Vec<(bool, Vec<Entry>)> {
     let file = syn::parse_file(text).expect("the marked copy is valid Rust");
     file.items
         .iter()

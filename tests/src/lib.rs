@@ -8,3 +8,4 @@
 pub mod ffi;
 pub mod observe;
 pub mod request;
+pub mod zlib;
