@@ -6,7 +6,7 @@
 #   zlib_bindings.rs         bindgen's default shape, one extern block per
 #                            item (what the unit tests in
 #                            glue-c/tests/bindgen.rs and the end-to-end test
-#                            tests/tests/bindgen_zlib.rs use);
+#                            tests/zlib/tests/bindgen_zlib.rs use);
 #   zlib_bindings_merged.rs  the same with --merge-extern-blocks: one block
 #                            holding the functions, the variadic gzprintf
 #                            and the static optind together.

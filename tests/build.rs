@@ -18,21 +18,4 @@ fn main() {
         .compile("coffitests");
     println!("cargo:rerun-if-changed=c");
     println!("cargo:rustc-link-lib=pthread");
-
-    bindgen_zlib();
-}
-
-/// The bindgen path: real bindgen output for zlib.h, checked in (see
-/// scripts/regen-bindgen.sh), marked for coffi and bridged as a user's
-/// `OUT_DIR/bindings.rs` would be; src/zlib.rs includes the marked copy,
-/// tests/bindgen_zlib.rs calls it. The warning naming the variadic
-/// gzprintf is expected (that test checks it).
-fn bindgen_zlib() {
-    let marked =
-        coffi_build::bridge_bindgen("../glue-c/tests/bindgen/zlib_bindings.rs", "<zlib.h>");
-    coffi_build::bridge(&marked)
-        .warnings(true)
-        .extra_warnings(true)
-        .compile("coffizlib");
-    println!("cargo:rustc-link-lib=z");
 }

@@ -8,4 +8,3 @@
 pub mod ffi;
 pub mod observe;
 pub mod request;
-pub mod zlib;

@@ -5,6 +5,7 @@
 //! file; the variadic `gzprintf` and the static `optind` stay plain.
 //! Called in `tests/bindgen_zlib.rs`.
 
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(
     missing_docs,
     non_upper_case_globals,

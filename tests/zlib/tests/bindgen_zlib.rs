@@ -1,9 +1,9 @@
 //! The bindgen path end to end: real zlib, declared by real bindgen output
 //! that `coffi_build::bridge_bindgen` marked in `build.rs` (see
-//! `src/zlib.rs`), called from coroutines on 16 KiB stacks through coffi's
+//! `src/lib.rs`), called from coroutines on 16 KiB stacks through coffi's
 //! shims, which run it on the scheduler stack.
 
-use coffi_tests::zlib;
+use coffi_zlib_tests as zlib;
 use std::ffi::{CStr, c_int};
 use std::mem::MaybeUninit;
 
