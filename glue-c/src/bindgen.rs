@@ -36,7 +36,7 @@ use syn::{ForeignItem, Item, ItemForeignMod};
 /// assert_eq!(marked.left_plain[0].reason, "variadic");
 /// // The copy is what `coffi_build::bridge` reads: it finds crc32.
 /// let c = coffi_build::generate(&marked.text).unwrap();
-/// assert!(c.shims_c.contains("uLong __coffi_r = crc32("));
+/// assert!(c.shims_c.contains("__coffi_r = crc32("));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MarkedBindings {

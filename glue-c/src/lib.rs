@@ -75,9 +75,11 @@
 //! }
 //! ```
 //!
-//! bindgen's aliases (`pub type uLong = c_ulong;`) are taken to be the
-//! header's typedefs of the same names, so give the header that declares
-//! them. What coffi cannot bridge stays callable in a plain extern block,
+//! Give the header that declares the functions: the shims include it
+//! instead of prototypes of their own, so the C compiler checks every
+//! declaration against the library's, and the names the bindings use
+//! (bindgen's `pub type uLong = c_ulong;`) are read as in any bridged file.
+//! What coffi cannot bridge stays callable in a plain extern block,
 //! on the coroutine's own stack, and one `cargo:warning` names it: variadic
 //! functions (`gzprintf`), statics, and any function the macro would reject
 //! (see [`LeftPlain`]); leave such functions out of bindgen's allowlist to
