@@ -67,15 +67,15 @@ if [ "$build_only" = 1 ]; then
     exit 0
 fi
 
-echo "== coffi: cargo bench -p coffi-tests --bench calls" >&2
-cargo bench -q -p coffi-tests --bench calls -- \
+echo "== coffi: cargo bench -p coffi-benches --bench calls" >&2
+cargo bench -q -p coffi-benches --bench calls -- \
     --warm-up-time "$warm_up" --measurement-time "$measure" --noplot \
     >"$out/criterion.log" 2>"$out/criterion.err" || {
     cat "$out/criterion.log" "$out/criterion.err" >&2
     exit 1
 }
-echo "== coffi: cargo bench -p coffi-tests --bench blocking" >&2
-cargo bench -q -p coffi-tests --bench blocking -- \
+echo "== coffi: cargo bench -p coffi-benches --bench blocking" >&2
+cargo bench -q -p coffi-benches --bench blocking -- \
     --warm-up-time "$warm_up" --measurement-time "$measure" --noplot \
     >>"$out/criterion.log" 2>"$out/criterion-blocking.err" || {
     cat "$out/criterion.log" "$out/criterion-blocking.err" >&2
@@ -102,8 +102,8 @@ awk '
 ' "$out/criterion.log" >"$out/coffi.tsv"
 
 if [ "${SKIP_PARKED:-0}" != 1 ]; then
-    echo "== coffi: cargo bench -p coffi-tests --bench parked" >&2
-    cargo bench -q -p coffi-tests --bench parked >"$out/parked.log" 2>"$out/parked.err" || {
+    echo "== coffi: cargo bench -p coffi-benches --bench parked" >&2
+    cargo bench -q -p coffi-benches --bench parked >"$out/parked.log" 2>"$out/parked.err" || {
         cat "$out/parked.log" "$out/parked.err" >&2
         exit 1
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the integration tests of coffi-tests (every test target of the
-# package) and the tour example under valgrind's memcheck; fails on the first
+# Runs the integration tests of coffi-tests and coffi-zlib-tests (every test
+# target of both packages) and the tour example under valgrind's memcheck; fails on the first
 # memcheck error. Installs valgrind (Debian's package) if it is missing.
 #
 #   scripts/valgrind.sh            # everything
@@ -42,6 +42,7 @@ mkdir -p "$logs"
 missing=()
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -54,7 +55,7 @@ start=$(date +%s)
 executables() {
     grep -o '"executable":"[^"]*"' | sed 's/^"executable":"//; s/"$//'
 }
-mapfile -t tests < <(cargo test -p coffi-tests --tests --no-run -q --message-format=json |
+mapfile -t tests < <(cargo test -p coffi-tests -p coffi-zlib-tests --tests --no-run -q --message-format=json |
     executables | sort -u)
 tour=$(cargo build -p coffi-tests --release --example tour -q --message-format=json | executables)
 

@@ -38,6 +38,53 @@
 //! [`generate`] and [`generate_sources`] give the same text without
 //! touching the file system, e.g. for tests.
 //!
+//! # bindgen
+//!
+//! bindgen writes one `extern "C"` block per function (or a few merged
+//! ones), without coffi's attribute. [`bridge_bindgen`] takes the file it
+//! wrote and the header, and writes a copy into `OUT_DIR` with every block
+//! under `#[coffi::foreign_call(header = "..")]`; bridge that copy and
+//! `include!` it instead of bindgen's file:
+//!
+//! ```no_run
+//! // build.rs, with bindgen and coffi-build in [build-dependencies]
+//! use std::path::PathBuf;
+//!
+//! fn main() {
+//!     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+//!     # #[cfg(any())]
+//!     bindgen::Builder::default()
+//!         .header_contents("wrapper.h", "#include <zlib.h>")
+//!         .allowlist_function("crc32|compress2|uncompress|compressBound")
+//!         .generate()
+//!         .expect("bindgen")
+//!         .write_to_file(out.join("bindings.rs"))
+//!         .expect("write bindings");
+//!     // The one more line: mark the blocks (writes OUT_DIR/bindings_coffi.rs).
+//!     let marked = coffi_build::bridge_bindgen(out.join("bindings.rs"), "<zlib.h>");
+//!     coffi_build::bridge(&marked).compile("zlib_shims"); // an absolute path works
+//!     println!("cargo:rustc-link-lib=z"); // after the shims, which call zlib
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/lib.rs
+//! #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case)]
+//! pub mod zlib {
+//!     include!(concat!(env!("OUT_DIR"), "/bindings_coffi.rs"));
+//! }
+//! ```
+//!
+//! Give the header that declares the functions: the shims include it
+//! instead of prototypes of their own, so the C compiler checks every
+//! declaration against the library's, and the names the bindings use
+//! (bindgen's `pub type uLong = c_ulong;`) are read as in any bridged file.
+//! What coffi cannot bridge stays callable in a plain extern block,
+//! on the coroutine's own stack, and one `cargo:warning` names it: variadic
+//! functions (`gzprintf`), statics, and any function the macro would reject
+//! (see [`LeftPlain`]); leave such functions out of bindgen's allowlist to
+//! silence it. [`mark_bindgen`] does the same on text, for tests.
+//!
 //! # When the build script is not wired
 //!
 //! Each trampoline references `coffi_build_bridge_missing_for__<name>_<hash>`,
@@ -74,6 +121,7 @@
 // The examples are build scripts: their `fn main` is the point.
 #![allow(clippy::needless_doctest_main)]
 
+mod bindgen;
 mod bridge;
 mod cfg;
 mod error;
@@ -83,6 +131,7 @@ mod modules;
 mod shim;
 mod source;
 
+pub use bindgen::{LeftPlain, MarkedBindings, bridge_bindgen, mark_bindgen};
 pub use bridge::{bridge, bridges};
 pub use error::{Diagnostic, Error};
 pub use generate::{Generated, generate, generate_sources};

@@ -36,13 +36,34 @@
 //! assert!(coffi::stats().relocations >= 4);
 //! ```
 //!
-//! The C side: `#[foreign_call]` on an `extern "C"` block, `#[export_callback]`
-//! on Rust functions C calls, and `coffi_build::bridge` in `build.rs`, which
-//! generates and compiles the C shims.
+//! The C side: [`#[foreign_call]`](foreign_call) on an `extern "C"` block,
+//! [`#[export_callback]`](export_callback) on Rust functions C calls, and
+//! [`coffi_build::bridge`](https://docs.rs/coffi-build) in `build.rs`, which
+//! generates and compiles the C shims. With `coffi` in `[dependencies]` and
+//! `coffi-build` in `[build-dependencies]`:
+//!
+//! ```ignore
+//! // src/ffi.rs
+//! use core::ffi::c_int;
+//!
+//! #[coffi::foreign_call]
+//! unsafe extern "C" {
+//!     pub safe fn abs(x: c_int) -> c_int;
+//! }
+//!
+//! // build.rs
+//! fn main() {
+//!     coffi_build::bridge("src/ffi.rs").compile("myffi");
+//! }
+//! ```
+//!
+//! The parameter and return types a foreign call or a callback may have are
+//! listed in [Types that cross](#types-that-cross) below.
 //!
 //! Limits: x86_64 and aarch64 Linux. A `fork` gives the child its
 //! runtime's stacks on memory of its own (see the README).
-
+//!
+#![doc = include_str!("types_that_cross.md")]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 

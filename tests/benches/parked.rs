@@ -15,7 +15,7 @@
 //! `/proc/sys/vm/max_map_count` when it may (as root), and otherwise runs as
 //! many coroutines as fit, saying so.
 //!
-//! `cargo bench -p coffi-tests --bench parked`. Without `--bench` (as built
+//! `cargo bench -p coffi-benches --bench parked`. Without `--bench` (as built
 //! and run by `cargo test --benches`) it makes a 1000-coroutine smoke run of
 //! the 16 KiB rows and leaves `vm.max_map_count` alone.
 

@@ -29,47 +29,7 @@
 //! | `options` | `#[foreign_call(blocking, errno, header = "..")]`, `#[export_callback(stack = N, on_panic = EXPR)]` |
 //! | `scan` | [`scan_file`]: every annotated item of a source file |
 //!
-//! # Types that cross
-//!
-//! Recognised by the last segment of their path, whether written bare or as
-//! `core::ffi::`, `std::os::raw::`, `::std::os::raw::` or `libc::`:
-//!
-//! - `i8`..`i64`, `u8`..`u64` (`int8_t`..`uint64_t`), `isize` (`ptrdiff_t`),
-//!   `usize` (`size_t`), `f32`, `f64`, `bool`;
-//! - `c_char`, `c_schar`, `c_uchar`, `c_short`, `c_ushort`, `c_int`, `c_uint`,
-//!   `c_long`, `c_ulong`, `c_longlong`, `c_ulonglong`, `c_float`, `c_double`;
-//! - `size_t`, `ssize_t`, `ptrdiff_t`, `intptr_t`, `uintptr_t`, `int8_t`..
-//!   `uint64_t`, `off_t`, `pid_t`, `uid_t`, `gid_t`, `mode_t`, `time_t`;
-//! - raw pointers to anything sized: `*const c_char` is `const char *`,
-//!   `*mut c_void` is `void *`, a pointer to a type C does not need to know
-//!   (a struct, an array, a generic type) is a pointer to `void`;
-//! - `extern "C" fn(..) -> R`, `unsafe extern "C" fn`, `"C-unwind"`, and
-//!   `Option` of them (`None` is `NULL`);
-//! - `()` as a return type (`void`);
-//! - `#[repr(C)]` structs with `#[derive(coffi::CStruct)]`, by value, when
-//!   a bridged file defines them (their fields: the types above, arrays of
-//!   them, and such structs): the build script defines the same C struct.
-//!   With `header = ".."`, the header's typedef of that name is used.
-//!
-//! Any other path type is a *named type* ([`CType::Named`]): a `type`
-//! alias, or a C typedef. The macro sees one item and cannot look it up:
-//! the Rust side asserts that the type may cross
-//! (`coffi::__private::assert_crosses`, which rustc resolves through any
-//! alias) and compares the frame layout with the C compiler's at run time.
-//! The build script sees the bridged files ([`TypeDefs`]): an alias defined
-//! there resolves to the C type it names, through chains of aliases, behind
-//! pointers (`*mut Alias`), inside fn pointer types, and as `Option<Alias>`
-//! of a fn pointer alias, so bindgen's `pub type XML_Status = c_uint;` is an
-//! `unsigned int` without any C typedef of that name. A name no bridged file
-//! defines is the C typedef of that name with
-//! `#[foreign_call(header = "mylib.h")]` (the header must declare it), is
-//! `void` behind a pointer, and is otherwise an error that says how to
-//! define it. Aliases resolve by name across every bridged file; two
-//! definitions of one name that give different C types are an error.
-//!
-//! Rejected, each with a hint: `String`, `&str`, references, `Vec`, `Box`,
-//! tuples and arrays by value, `char`, `u128`/`i128`, `dyn`, `impl Trait`,
-//! non-C fn pointer ABIs, generics, variadics, `async`, `const fn`, `self`.
+//! See [Types that cross](#types-that-cross) below.
 //!
 //! # `safe fn`
 //!
@@ -100,6 +60,8 @@
 //! assert!(add.shim_symbol().starts_with("__coffi_shim_add_"));
 //! ```
 
+#![doc = ""]
+#![doc = include_str!("../types_that_cross.md")]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
