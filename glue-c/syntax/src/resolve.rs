@@ -274,10 +274,9 @@ impl Use<'_> {
 
     /// The C type of `n` through one definition.
     fn through(&self, n: &Named, def: &AliasDef, pos: Pos, depth: usize) -> syn::Result<CType> {
-        let mut c =
-            classify(&def.ty, self.cx, pos).map_err(|e| self.via(n, def, &e.to_string()))?;
+        let mut c = classify(&def.ty, self.cx, pos).map_err(|e| self.via(n, def, &e))?;
         self.resolve(&mut c, pos, depth + 1)
-            .map_err(|e| self.via(n, def, &e.to_string()))?;
+            .map_err(|e| self.via(n, def, &e))?;
         let effective = c.effective().clone();
         if n.in_option {
             return match effective {
@@ -288,14 +287,16 @@ impl Use<'_> {
                 other => Err(self.via(
                     n,
                     def,
-                    &format!(
-                        "`Option<{}>` cannot cross to C: `{}` is the C `{}`, and only `Option` of an \
-                         `extern \"C\" fn` pointer is a C type (`None` is `NULL`)\n\
-                         help: pass `{}` itself, or a raw pointer (null for none)",
-                        n.name,
-                        n.name,
-                        other.c_spelling(),
-                        n.name
+                    &spanned_err(
+                        self.written,
+                        format!(
+                            "`Option<{}>` cannot cross to C: `{}` is the C `{}`, and only `Option` \
+                             of an `extern \"C\" fn` pointer is a C type (`None` is `NULL`)",
+                            n.name,
+                            n.name,
+                            other.c_spelling()
+                        ),
+                        format!("pass `{}` itself, or a raw pointer (null for none)", n.name),
                     ),
                 )),
             };
@@ -304,8 +305,11 @@ impl Use<'_> {
             return Err(self.via(
                 n,
                 def,
-                "`()` and `c_void` cannot cross to C by value\n\
-                 help: write `()` for a C `void` return, and remove a `void` parameter",
+                &spanned_err(
+                    self.written,
+                    "`()` and `c_void` cannot cross to C by value",
+                    "write `()` for a C `void` return, and remove a `void` parameter",
+                ),
             ));
         }
         Ok(c)
@@ -334,8 +338,7 @@ impl Use<'_> {
             ));
         }
         if let Err(e) = check_c_struct(&def.item) {
-            let text = e.to_string();
-            let (problem, hint) = text.split_once("\nhelp: ").unwrap_or((&text, ""));
+            let (problem, hint) = split(&e);
             return Err(spanned_err(
                 self.written,
                 format!("{problem} ({at})"),
@@ -352,10 +355,7 @@ impl Use<'_> {
         let mut fields = Vec::with_capacity(def.fields.len());
         for (field, ty) in &def.fields {
             let inner = |e: syn::Error| {
-                let text = e.to_string();
-                let (problem, hint) = text
-                    .split_once("\nhelp: ")
-                    .unwrap_or((&text, "use C types for the fields"));
+                let (problem, hint) = split(&e);
                 spanned_err(
                     self.written,
                     format!("in field `{field}` of `struct {name}` ({at}): {problem}"),
@@ -373,10 +373,8 @@ impl Use<'_> {
     }
 
     /// An error met through the alias `n`, at the use, saying which alias.
-    fn via(&self, n: &Named, def: &AliasDef, inner: &str) -> syn::Error {
-        let (problem, hint) = inner
-            .split_once("\nhelp: ")
-            .unwrap_or((inner, "name a C type"));
+    fn via(&self, n: &Named, def: &AliasDef, inner: &syn::Error) -> syn::Error {
+        let (problem, hint) = split(inner);
         spanned_err(
             self.written,
             format!(
@@ -387,5 +385,15 @@ impl Use<'_> {
             ),
             hint,
         )
+    }
+}
+
+/// An error's message, split into the problem and the hint (the layout of
+/// [`crate::diag::message`]).
+fn split(e: &syn::Error) -> (String, String) {
+    let text = e.to_string();
+    match text.split_once("\nhelp: ") {
+        Some((problem, hint)) => (problem.to_owned(), hint.to_owned()),
+        None => (text, "name a C type".to_owned()),
     }
 }
