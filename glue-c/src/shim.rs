@@ -26,7 +26,7 @@
 //! collide with them.
 
 use crate::error::Located;
-use coffi_syntax::{FieldRole, ForeignFn, FrameLayout, shim_abi};
+use coffi_syntax::{CType, FieldRole, ForeignFn, FrameLayout, Shape, shim_abi};
 use std::fmt::Write as _;
 
 /// How a shim's C function is declared.
@@ -215,8 +215,10 @@ fn static_assert(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &st
     );
 }
 
-/// `const size_t __coffi_layout_..[] = { sizeof, _Alignof, offsets.. };`
-/// for frames with typedef fields, checked by the trampoline at run time.
+/// `const size_t __coffi_layout_..[] = { sizeof, _Alignof, offsets..,
+/// layout numbers.. };` for frames with fields of named types, checked by
+/// the trampoline at run time: the layout number of a struct covers each
+/// of its fields' offsets, through nested structs and arrays.
 fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str) {
     let mut entries = vec![
         format!("sizeof(struct {tag})"),
@@ -228,6 +230,20 @@ fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str
             .iter()
             .map(|field| format!("offsetof(struct {tag}, {})", field.c_name())),
     );
+    let header_mode = f.options.header.is_some();
+    let field_name = |rust: &str| c_field_name(rust, header_mode);
+    for field in layout.named_fields() {
+        let CType::Named(n) = &field.ctype else {
+            continue;
+        };
+        let ty = format!("__typeof__(((struct {tag} *)0)->{})", field.c_name());
+        let shape = n.shape.clone().unwrap_or(Shape::Sized);
+        entries.push(format!(
+            "(size_t)({})",
+            shape.c_layout_expr(&ty, &field_name)
+        ));
+    }
+    debug_assert_eq!(entries.len(), layout.table_len());
     w(
         out,
         format_args!(
@@ -237,6 +253,23 @@ fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str
             entries.join(", ")
         ),
     );
+}
+
+/// The C name of a struct field named `rust` in Rust. A header's struct is
+/// named as C names it: bindgen appends `_` to C field names that are Rust
+/// keywords (`type` is `type_`), which is undone here.
+fn c_field_name(rust: &str, header_mode: bool) -> String {
+    const KEYWORDS: &[&str] = &[
+        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+        "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+        "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+        "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
+        "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    ];
+    match rust.strip_suffix('_') {
+        Some(stem) if header_mode && KEYWORDS.contains(&stem) => stem.to_owned(),
+        _ => rust.to_owned(),
+    }
 }
 
 /// Whether a header-mode shim passes a fn pointer through `void *`

@@ -5,7 +5,8 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Fields, Type};
 
-/// The derive's output: `CrossesToC` (checked field by field), and
+/// The derive's output: `CrossesToC` (each field must cross too; its
+/// `LAYOUT` folds theirs), and
 /// `CallbackReturn` (every field zeroed) where every field has a zero value
 /// (a bare fn pointer has none); or the shared model's errors.
 pub(crate) fn derive(item: TokenStream) -> TokenStream {
@@ -20,11 +21,29 @@ pub(crate) fn derive(item: TokenStream) -> TokenStream {
     let name = &st.ident;
     let types: Vec<&Type> = st.fields.iter().map(|f| &f.ty).collect();
     let mut checks = TokenStream::new();
+    let mut layout = quote! {
+        let h = ::coffi::__private::layout_fold(::coffi::__private::LAYOUT_SEED, ::core::mem::size_of::<Self>() as u64);
+        let h = ::coffi::__private::layout_fold(h, ::core::mem::align_of::<Self>() as u64);
+    };
     for (i, field) in st.fields.iter().enumerate() {
+        let member = match &field.ident {
+            Some(id) => quote!(#id),
+            None => {
+                let index = syn::Index::from(i);
+                quote!(#index)
+            }
+        };
         let ty = &field.ty;
-        checks.extend(quote_spanned! {ty.span()=>
-            ::coffi::__private::assert_crosses::<#ty>();
+        // Reading the field type's `LAYOUT` is also the check that it may
+        // cross, at the field's type.
+        let field_layout = quote_spanned! {ty.span()=>
+            <#ty as ::coffi::__private::CrossesToC>::LAYOUT
+        };
+        layout.extend(quote! {
+            let h = ::coffi::__private::layout_fold(h, ::core::mem::offset_of!(Self, #member) as u64);
+            let h = ::coffi::__private::layout_fold(h, #field_layout);
         });
+        let ty = &field.ty;
         let what = match &field.ident {
             Some(id) => format!("field `{id}` of `{name}`"),
             None => format!("field {i} of `{name}`"),
@@ -68,7 +87,9 @@ pub(crate) fn derive(item: TokenStream) -> TokenStream {
     };
     quote! {
         const _: () = {
-            impl ::coffi::__private::CrossesToC for #name {}
+            impl ::coffi::__private::CrossesToC for #name {
+                const LAYOUT: u64 = { #layout h };
+            }
             #zeroed
             const _: () = { #checks };
         };

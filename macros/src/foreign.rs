@@ -130,7 +130,7 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
     let (table_decl, table_check) = if layout.is_known() {
         (quote!(), quote!())
     } else {
-        let len = layout.fields.len() + 2;
+        let len = layout.table_len();
         (
             quote! {
                 #[link_name = #table_sym]

@@ -45,6 +45,20 @@ fn field_type(f: &ForeignFn, field: &FrameField) -> FieldType {
     }
 }
 
+/// The Rust type of the value a frame field holds (without the
+/// `MaybeUninit` of the results), and where it is written.
+fn field_value_type(f: &ForeignFn, field: &FrameField) -> (TokenStream, Span) {
+    let written = match field.role {
+        FieldRole::Param(i) => Some(&f.params[i].ty),
+        FieldRole::Return => f.ret_ty.as_ref(),
+        FieldRole::Errno => None,
+    };
+    match written {
+        Some(ty) => (quote!(#ty), ty.span()),
+        None => (quote!(::core::ffi::c_int), f.rust_name.span()),
+    }
+}
+
 /// `#[repr(C)] struct __CoffiFrame { p0: .., r: MaybeUninit<..>, errno: .. }`.
 pub(crate) fn frame_struct(f: &ForeignFn, layout: &FrameLayout) -> TokenStream {
     let frame = frame_ident();
@@ -223,10 +237,11 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             );
         });
     }
-    let crosses = assert_crosses(f.named_types());
+    // Named types need no `assert_crosses` here: the run-time layout check
+    // reads `CrossesToC::LAYOUT` of each (see `runtime_check`), which is the
+    // same compile-time check.
     quote! {
         const _: () = { #checks };
-        #crosses
     }
 }
 
@@ -244,8 +259,10 @@ pub(crate) fn assert_crosses(types: Vec<&syn::Type>) -> TokenStream {
         .collect()
 }
 
-/// For frames with fields of named types: `[size, align, offsets..]` of the Rust
-/// frame, compared at run time with the table the C shim file exports.
+/// For frames with fields of named types: `[size, align, offsets..,
+/// layout numbers..]` of the Rust frame, compared at run time with the
+/// table the C shim file exports (a struct's layout number covers its
+/// fields' offsets: `CrossesToC::LAYOUT`).
 pub(crate) fn runtime_check(
     f: &ForeignFn,
     layout: &FrameLayout,
@@ -256,20 +273,27 @@ pub(crate) fn runtime_check(
         let member = format_ident!("{}", field.rust_name());
         quote!(::core::mem::offset_of!(#frame, #member))
     });
-    let len = layout.fields.len() + 2;
+    // Also the compile-time check that each named type may cross, at the
+    // type as written.
+    let layouts = layout.named_fields().map(|field| {
+        let (ty, span) = field_value_type(f, field);
+        quote_spanned!(span=> <#ty as ::coffi::__private::CrossesToC>::LAYOUT as usize)
+    });
+    let len = layout.table_len();
     let name = f.rust_name.to_string();
     let cause = match &f.options.header {
         Some(h) => format!(
-            "a Rust type alias does not match the C type coffi's build script gave it, \
-             or the C typedef of the same name in `{}`",
+            "a Rust type alias or struct does not match the C type coffi's build script gave it, \
+             or the C typedef of the same name in `{}` (a struct's fields differ)",
             h.as_written()
         ),
-        None => "a Rust type alias does not match the C type coffi's build script gave it \
-                 (is the file that defines it bridged, and is it the same alias?)"
+        None => "a Rust type alias or struct does not match the C type coffi's build script gave \
+                 it (is the file that defines it bridged, and is it the same item?)"
             .to_owned(),
     };
     let msg = format!(
-        "coffi: the frame of `{name}` differs between Rust and C (size, align, offsets: C {{:?}}, Rust {{:?}}): {cause}"
+        "coffi: the frame of `{name}` differs between Rust and C (size, align, offsets, layouts of \
+         named types: C {{:?}}, Rust {{:?}}): {cause}"
     );
     let rust = syn::Ident::new("__coffi_rust_layout", Span::mixed_site());
     quote! {
@@ -277,6 +301,7 @@ pub(crate) fn runtime_check(
             ::core::mem::size_of::<#frame>(),
             ::core::mem::align_of::<#frame>(),
             #(#offsets,)*
+            #(#layouts,)*
         ];
         if #c_table != #rust {
             ::core::panic!(#msg, #c_table, #rust);

@@ -190,17 +190,20 @@ fn bindgen_output_keeps_its_attributes() {
 }
 
 #[test]
-fn typedefs_are_asserted_and_checked_at_run_time() {
+fn named_types_are_asserted_and_checked_at_run_time() {
     let src = r#"unsafe extern "C" { fn f(x: my_int, y: c_char) -> my_int; }"#;
     let out = foreign("header = \"mylib.h\"", src);
     let m = model("header = \"mylib.h\"", src);
+    // Reading `CrossesToC::LAYOUT` of each named type is the compile-time
+    // check that it may cross, and gives its layout number.
     assert!(
-        out.contains(":: coffi :: __private :: assert_crosses :: < my_int > ()"),
+        out.contains("< my_int as :: coffi :: __private :: CrossesToC > :: LAYOUT as usize"),
         "{out}"
     );
     assert!(out.contains(&format!("\"{}\"", m.layout_symbol())));
+    // Size, alignment, three offsets, two layout numbers.
     assert!(
-        out.contains("static __COFFI_C_LAYOUT : [usize ; 5usize]"),
+        out.contains("static __COFFI_C_LAYOUT : [usize ; 7usize]"),
         "{out}"
     );
     assert!(

@@ -13,11 +13,26 @@ pub use core::ffi::c_void;
     label = "not a C type",
     note = "use integers, floats, bool, raw pointers, `extern \"C\" fn` pointers (or `Option` of them), their C aliases (`core::ffi::c_int`, `libc::size_t`, ...), or a `#[repr(C)]` struct with `#[derive(coffi::CStruct)]`"
 )]
-pub trait CrossesToC {}
+pub trait CrossesToC: Sized {
+    /// The layout number the trampoline compares with the C compiler's
+    /// (`coffi_syntax::Shape::c_layout_expr`): the size, and for a
+    /// `#[derive(CStruct)]` struct its size, alignment and each field's
+    /// offset and number, folded by [`layout_fold`].
+    const LAYOUT: u64 = core::mem::size_of::<Self>() as u64;
+}
+
+/// The first value of a layout number (`coffi_syntax::LAYOUT_SEED`).
+pub const LAYOUT_SEED: u64 = 0x9E37;
+
+/// One step of a layout number: `h * 131 + v`, wrapping (as the C
+/// expression the build script writes, in `unsigned long long`).
+pub const fn layout_fold(h: u64, v: u64) -> u64 {
+    h.wrapping_mul(131).wrapping_add(v)
+}
 
 /// Compile-time check that `T` may cross to C (for type aliases the macro
 /// cannot see through).
-pub const fn assert_crosses<T: CrossesToC + ?Sized>() {}
+pub const fn assert_crosses<T: CrossesToC>() {}
 
 macro_rules! primitives {
     ($($t:ty => $zero:expr),* $(,)?) => {$(
@@ -39,7 +54,9 @@ impl CrossesToC for c_void {}
 
 // Arrays cross as fields of `#[derive(CStruct)]` structs (the build script
 // rejects them as parameters, where C would pass a pointer).
-impl<T: CrossesToC, const N: usize> CrossesToC for [T; N] {}
+impl<T: CrossesToC, const N: usize> CrossesToC for [T; N] {
+    const LAYOUT: u64 = layout_fold(layout_fold(LAYOUT_SEED, N as u64), T::LAYOUT);
+}
 
 impl<T: CallbackReturn, const N: usize> CallbackReturn for [T; N] {
     #[inline]

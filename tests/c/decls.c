@@ -57,6 +57,11 @@ decls_version decls_version_info(void) {
     return v;
 }
 
+decls_pair decls_pair_make(int first) {
+    decls_pair p = {first, 2L * first};
+    return p;
+}
+
 /* Structs by value without a header: the shims declare these prototypes
    from the Rust structs (src/ffi/decls.rs); `struct Vec2` comes from
    coffi_export.h, which defines it for the callback `decls_rotate`. */

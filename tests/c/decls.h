@@ -25,4 +25,12 @@ typedef struct {
 } decls_version;
 decls_version decls_version_info(void);
 
+/* The Rust side declares this struct with its fields in the other order
+   (the same size and alignment): the run-time layout check must catch it. */
+typedef struct {
+    int first;
+    long second;
+} decls_pair;
+decls_pair decls_pair_make(int first);
+
 #endif

@@ -159,3 +159,14 @@ fn a_struct_by_value_through_the_header_s_typedef() {
         }
     );
 }
+
+#[test]
+fn a_struct_whose_fields_differ_from_the_header_s_fails_the_layout_check() {
+    let caught = std::panic::catch_unwind(|| coffi::run(|| decls::decls_pair_make(4)));
+    let message = coffi_test_support::panic_message(&*caught.expect_err("the layout check fires"));
+    assert!(
+        message.contains("the frame of `decls_pair_make` differs between Rust and C"),
+        "{message}"
+    );
+    assert!(message.contains("a struct's fields differ"), "{message}");
+}

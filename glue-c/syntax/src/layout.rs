@@ -138,6 +138,21 @@ impl FrameLayout {
         self.fields.is_empty()
     }
 
+    /// The fields of named types (aliases, typedefs, structs), whose
+    /// layout numbers follow the offsets in the run-time layout table.
+    pub fn named_fields(&self) -> impl Iterator<Item = &FrameField> {
+        self.fields
+            .iter()
+            .filter(|f| matches!(f.ctype, CType::Named(_)))
+    }
+
+    /// Entries of the run-time layout table of a frame the model does not
+    /// know: size, alignment, each field's offset, then the layout number
+    /// of each field of a named type ([`crate::Shape`]).
+    pub fn table_len(&self) -> usize {
+        2 + self.fields.len() + self.named_fields().count()
+    }
+
     /// The field holding the return value, if any.
     pub fn ret(&self) -> Option<&FrameField> {
         self.fields.iter().find(|f| f.role == FieldRole::Return)
@@ -163,5 +178,63 @@ impl ForeignFn {
             (FieldRole::Errno, CType::Scalar(int))
         });
         FrameLayout::new(params.chain(ret).chain(errno))
+    }
+}
+
+/// Seed of the layout number ([`Shape::c_layout_expr`]); the runtime's
+/// `coffi::__private::LAYOUT_SEED` is the same.
+pub const LAYOUT_SEED: u64 = 0x9E37;
+/// Factor of the layout number's fold; the runtime's
+/// `coffi::__private::layout_fold` uses the same.
+pub const LAYOUT_FACTOR: u64 = 131;
+
+impl crate::types::Shape {
+    /// A C constant expression of the layout number of the C type `ty`:
+    /// for a struct, its size, alignment, and each field's offset and
+    /// layout number folded together (`h * 131 + v`, wrapping, from
+    /// [`LAYOUT_SEED`]); for an array, its length and its element's number;
+    /// otherwise the size. Fields are named `field_name(rust_name)`.
+    ///
+    /// ```
+    /// use coffi_syntax::Shape;
+    ///
+    /// let point = Shape::Struct(vec![("x".into(), Shape::Sized)]);
+    /// let expr = point.c_layout_expr("struct P", &|f: &str| f.to_owned());
+    /// for part in [
+    ///     "40503ULL",
+    ///     "sizeof(struct P)",
+    ///     "_Alignof(struct P)",
+    ///     "offsetof(struct P, x)",
+    ///     "sizeof(__typeof__(((struct P *)0)->x))",
+    /// ] {
+    ///     assert!(expr.contains(part), "{part} in {expr}");
+    /// }
+    /// ```
+    pub fn c_layout_expr(&self, ty: &str, field_name: &dyn Fn(&str) -> String) -> String {
+        use crate::types::Shape;
+        let fold = |h: String, v: String| -> String {
+            format!("(({h}) * {LAYOUT_FACTOR}ULL + (unsigned long long)({v}))")
+        };
+        let seed = format!("{LAYOUT_SEED}ULL");
+        match self {
+            Shape::Sized => format!("(unsigned long long)sizeof({ty})"),
+            Shape::Struct(fields) => {
+                let mut h = fold(seed, format!("sizeof({ty})"));
+                h = fold(h, format!("_Alignof({ty})"));
+                for (name, shape) in fields {
+                    let c = field_name(name);
+                    h = fold(h, format!("offsetof({ty}, {c})"));
+                    let field_ty = format!("__typeof__((({ty} *)0)->{c})");
+                    h = fold(h, shape.c_layout_expr(&field_ty, field_name));
+                }
+                h
+            }
+            Shape::Array(elem) => {
+                let elem_ty = format!("__typeof__((*({ty} *)0)[0])");
+                let len = format!("sizeof({ty}) / sizeof({elem_ty})");
+                let h = fold(seed, len);
+                fold(h, elem.c_layout_expr(&elem_ty, field_name))
+            }
+        }
     }
 }

@@ -92,7 +92,7 @@ mod types;
 pub use c_struct::check_c_struct;
 pub use cdecl::structs_by_value;
 pub use diag::pretty;
-pub use layout::{FieldRole, FrameField, FrameLayout};
+pub use layout::{FieldRole, FrameField, FrameLayout, LAYOUT_FACTOR, LAYOUT_SEED};
 pub use mangle::fnv1a64;
 pub use model::{Annotated, Callback, FnSafety, ForeignBlock, ForeignFn, Param};
 pub use options::{
@@ -103,4 +103,4 @@ pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
 pub use resolve::TypeDefs;
 pub use scalar::{Scalar, ScalarName};
 pub use scan::scan_file;
-pub use types::{CAbi, CType, FnPtr, Named, Pointer, StructType};
+pub use types::{CAbi, CType, FnPtr, Named, Pointer, Shape, StructType};

@@ -13,7 +13,7 @@ use crate::c_struct::check_c_struct;
 use crate::diag::{Errors, pretty, spanned_err};
 use crate::hints::unknown_type;
 use crate::model::{Callback, ForeignBlock, Param};
-use crate::types::{CType, Named, Pos, StructType, TypeCx, classify};
+use crate::types::{CType, Named, Pos, Shape, StructType, TypeCx, classify};
 use std::collections::BTreeMap;
 use syn::{Ident, Item, Stmt, Type};
 
@@ -126,6 +126,47 @@ impl TypeDefs {
     }
 }
 
+impl TypeDefs {
+    /// The shape of the struct `name` names (through aliases), if a bridged
+    /// file defines one; `None` for anything else.
+    fn shape_of(&self, name: &str, depth: usize) -> Option<Shape> {
+        if depth >= MAX_ALIAS_DEPTH {
+            return None;
+        }
+        if let Some(alias) = self.aliases.get(name).and_then(|defs| defs.first()) {
+            return self.shape_of_type(&alias.ty, depth + 1);
+        }
+        let def = self.structs.get(name)?.first()?;
+        let fields = def
+            .fields
+            .iter()
+            .map(|(field, ty)| {
+                let shape = self.shape_of_type(ty, depth + 1).unwrap_or(Shape::Sized);
+                (field.clone(), shape)
+            })
+            .collect();
+        Some(Shape::Struct(fields))
+    }
+
+    fn shape_of_type(&self, ty: &Type, depth: usize) -> Option<Shape> {
+        match ty {
+            Type::Paren(p) => self.shape_of_type(&p.elem, depth),
+            Type::Group(g) => self.shape_of_type(&g.elem, depth),
+            Type::Array(a) => Some(Shape::Array(Box::new(
+                self.shape_of_type(&a.elem, depth).unwrap_or(Shape::Sized),
+            ))),
+            Type::Path(p) if p.qself.is_none() => {
+                let seg = p.path.segments.last()?;
+                if !seg.arguments.is_none() {
+                    return None;
+                }
+                self.shape_of(&syn::ext::IdentExt::unraw(&seg.ident).to_string(), depth)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl ForeignBlock {
     /// Resolves the named types of every function through `defs`. A name
     /// no alias defines stays a C typedef with `header = ".."` (the header
@@ -217,6 +258,9 @@ impl Use<'_> {
             }
             CType::Named(n) if n.resolved.is_none() => {
                 n.resolved = self.lookup(n, pos, depth)?;
+                if pos != Pos::Pointee && !n.in_option {
+                    n.shape = self.defs.shape_of(&n.name, 0);
+                }
                 Ok(())
             }
             _ => Ok(()),

@@ -99,6 +99,25 @@ pub struct Named {
     /// and for names no bridged file defines: a C typedef of that name with
     /// `header = ".."`, `void` behind a pointer.
     pub resolved: Option<CType>,
+    /// The shape of the struct it names, when a bridged file defines one
+    /// (also with `header = ".."`, where the header's typedef is used):
+    /// what the run-time layout check compares field by field.
+    pub shape: Option<Shape>,
+}
+
+/// How a named type's layout is compared between Rust and C: field by
+/// field for structs (through nested structs and arrays), by size for the
+/// rest. The build script writes it as a C constant expression over the C
+/// type (`sizeof`, `_Alignof`, `offsetof`, folded into one number) and the
+/// Rust side computes the same number (`CrossesToC::LAYOUT`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// Compared by size.
+    Sized,
+    /// A struct: its size, alignment, and each field's offset and shape.
+    Struct(Vec<(String, Shape)>),
+    /// An array: its length and its element's shape.
+    Array(Box<Shape>),
 }
 
 impl Named {
@@ -107,6 +126,7 @@ impl Named {
             name: name.to_owned(),
             in_option,
             resolved: None,
+            shape: None,
         }))
     }
 }

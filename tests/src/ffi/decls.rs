@@ -163,8 +163,21 @@ pub struct decls_version {
     pub micro: c_int,
 }
 
+/// The header's `decls_pair`, with its fields in the wrong order (the same
+/// size and alignment): calls must fail the layout check, not read garbage.
+#[repr(C)]
+#[derive(coffi::CStruct, Clone, Copy, Debug, PartialEq)]
+pub struct decls_pair {
+    /// In C, the second field.
+    pub second: c_long,
+    /// In C, the first field.
+    pub first: c_int,
+}
+
 #[coffi::foreign_call(header = "c/decls.h")]
 unsafe extern "C" {
+    /// `{first, 2 * first}` in C's order.
+    pub safe fn decls_pair_make(first: c_int) -> decls_pair;
     /// `{2, 7, 1}`.
     pub safe fn decls_version_info() -> decls_version;
 }
