@@ -8,6 +8,7 @@
 //! *unknown*: the item stays, and keeps its attribute, so that the
 //! generator knows not to call it a duplicate of another such item.
 
+use coffi_syntax::item_attrs_mut;
 use std::collections::{BTreeMap, BTreeSet};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, ForeignItem, ImplItem, Item, Lit, Meta, Stmt, Token};
@@ -242,27 +243,6 @@ fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
 /// [`CfgEnv::strip`], the only `#[cfg]`s left).
 pub(crate) fn is_conditional(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|a| a.path().is_ident("cfg"))
-}
-
-fn item_attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
-    Some(match item {
-        Item::ForeignMod(i) => &mut i.attrs,
-        Item::Fn(i) => &mut i.attrs,
-        Item::Mod(i) => &mut i.attrs,
-        Item::Struct(i) => &mut i.attrs,
-        Item::Enum(i) => &mut i.attrs,
-        Item::Static(i) => &mut i.attrs,
-        Item::Const(i) => &mut i.attrs,
-        Item::Type(i) => &mut i.attrs,
-        Item::Trait(i) => &mut i.attrs,
-        Item::Impl(i) => &mut i.attrs,
-        Item::Use(i) => &mut i.attrs,
-        Item::Union(i) => &mut i.attrs,
-        Item::Macro(i) => &mut i.attrs,
-        Item::ExternCrate(i) => &mut i.attrs,
-        Item::TraitAlias(i) => &mut i.attrs,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]

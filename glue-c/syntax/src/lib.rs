@@ -102,5 +102,5 @@ pub use options::{
 pub use parse::{parse_export_callback, parse_foreign_block, parse_foreign_call};
 pub use resolve::TypeDefs;
 pub use scalar::{Scalar, ScalarName};
-pub use scan::scan_file;
+pub use scan::{item_attrs_mut, scan_file};
 pub use types::{CAbi, CType, FnPtr, Named, Pointer, Shape, StructType};

@@ -151,6 +151,29 @@ fn attr_args(attr: &Attribute, kind: CoffiAttr) -> syn::Result<TokenStream> {
     }
 }
 
+/// The attributes of an item of any kind (`None` for kinds that have none
+/// in syn, such as verbatim tokens).
+pub fn item_attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    Some(match item {
+        Item::ForeignMod(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Const(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Use(i) => &mut i.attrs,
+        Item::Union(i) => &mut i.attrs,
+        Item::Macro(i) => &mut i.attrs,
+        Item::ExternCrate(i) => &mut i.attrs,
+        Item::TraitAlias(i) => &mut i.attrs,
+        _ => return None,
+    })
+}
+
 fn item_attrs(item: &Item) -> &[Attribute] {
     match item {
         Item::ForeignMod(i) => &i.attrs,
@@ -173,23 +196,7 @@ fn item_attrs(item: &Item) -> &[Attribute] {
 }
 
 fn set_item_attrs(item: &mut Item, attrs: Vec<Attribute>) {
-    let slot = match item {
-        Item::ForeignMod(i) => &mut i.attrs,
-        Item::Fn(i) => &mut i.attrs,
-        Item::Mod(i) => &mut i.attrs,
-        Item::Struct(i) => &mut i.attrs,
-        Item::Enum(i) => &mut i.attrs,
-        Item::Static(i) => &mut i.attrs,
-        Item::Const(i) => &mut i.attrs,
-        Item::Type(i) => &mut i.attrs,
-        Item::Trait(i) => &mut i.attrs,
-        Item::Impl(i) => &mut i.attrs,
-        Item::Use(i) => &mut i.attrs,
-        Item::Union(i) => &mut i.attrs,
-        Item::Macro(i) => &mut i.attrs,
-        Item::ExternCrate(i) => &mut i.attrs,
-        Item::TraitAlias(i) => &mut i.attrs,
-        _ => return,
-    };
-    *slot = attrs;
+    if let Some(slot) = item_attrs_mut(item) {
+        *slot = attrs;
+    }
 }
