@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the integration tests of coffi-tests and coffi-zlib-tests (every test
+# Runs the integration tests of coffi-tests and coffi-syslib-tests (every test
 # target of both packages) and the tour example under valgrind's memcheck; fails on the first
 # memcheck error. Installs valgrind (Debian's package) if it is missing.
 #
@@ -43,6 +43,7 @@ missing=()
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -f /usr/include/expat.h ] || missing+=(libexpat1-dev)
 if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -55,7 +56,7 @@ start=$(date +%s)
 executables() {
     grep -o '"executable":"[^"]*"' | sed 's/^"executable":"//; s/"$//'
 }
-mapfile -t tests < <(cargo test -p coffi-tests -p coffi-zlib-tests --tests --no-run -q --message-format=json |
+mapfile -t tests < <(cargo test -p coffi-tests -p coffi-syslib-tests --tests --no-run -q --message-format=json |
     executables | sort -u)
 tour=$(cargo build -p coffi-tests --release --example tour -q --message-format=json | executables)
 

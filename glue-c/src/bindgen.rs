@@ -105,7 +105,9 @@ pub struct LeftPlain {
 /// [`left_plain`](MarkedBindings::left_plain)) and statics stay in a plain
 /// extern block: they still work, but run on the coroutine's stack, so one
 /// `cargo:warning` names them. Blocks already under a coffi attribute and
-/// blocks of other ABIs are left as they are.
+/// blocks of other ABIs are left as they are. Each struct a bridged function
+/// takes or returns by value (and each struct such a struct holds) gets
+/// `#[derive(coffi::CStruct)]`.
 ///
 /// Prints `cargo:rerun-if-changed` for the bindings file; [`bridge`]
 /// prints it for the marked copy.
@@ -189,9 +191,12 @@ pub fn mark_bindgen(name: &str, text: &str, header: &str) -> Result<MarkedBindin
         ),
         edits: Vec::new(),
         bridged: Vec::new(),
+        bridged_types: Vec::new(),
         left_plain: Vec::new(),
     };
     marker.items(&file.items);
+    marker.derive_c_struct(&file);
+    marker.edits.sort_by_key(|(range, _)| range.start);
     let mut out = String::with_capacity(text.len() + 64 * marker.edits.len());
     let mut at = 0;
     for (range, replacement) in &marker.edits {
@@ -240,13 +245,45 @@ struct Marker<'a> {
     text: &'a str,
     attr: TokenStream,
     attr_text: String,
-    /// Byte ranges of `text` and their replacements, in file order.
+    /// Byte ranges of `text` and their replacements (sorted into file order
+    /// before they are applied).
     edits: Vec<(Range<usize>, String)>,
     bridged: Vec<String>,
+    /// The signature types of the bridged functions.
+    bridged_types: Vec<syn::Type>,
     left_plain: Vec<LeftPlain>,
 }
 
 impl Marker<'_> {
+    /// Adds `#[derive(coffi::CStruct)]` to each struct of the file that a
+    /// bridged function takes or returns by value (and to the structs those
+    /// hold by value), as the Rust side of a by-value struct needs.
+    fn derive_c_struct(&mut self, file: &syn::File) {
+        let mut defs = coffi_syntax::TypeDefs::default();
+        defs.add_file(file, |ident| ident.to_string());
+        let mut wanted: Vec<String> = Vec::new();
+        for ty in &self.bridged_types {
+            for name in defs.structs_within(ty) {
+                if !wanted.contains(&name) {
+                    wanted.push(name);
+                }
+            }
+        }
+        let mut structs = Vec::new();
+        collect_structs(&file.items, &mut structs);
+        for st in structs {
+            let derives_already = st.attrs.iter().any(derives_c_struct);
+            if wanted.contains(&st.ident.to_string()) && !derives_already {
+                let start = st.span().byte_range().start;
+                let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let indent = &self.text[line_start..start];
+                let indent = if indent.trim().is_empty() { indent } else { "" };
+                self.edits
+                    .push((start..start, format!("#[derive(coffi::CStruct)]\n{indent}")));
+            }
+        }
+    }
+
     fn items(&mut self, items: &[Item]) {
         for item in items {
             match item {
@@ -284,6 +321,7 @@ impl Marker<'_> {
                 ForeignItem::Fn(f) => match self.check(block, item) {
                     Ok(()) => {
                         self.bridged.push(f.sig.ident.to_string());
+                        self.bridged_types.extend(signature_types(&f.sig));
                         bridged.push(item);
                     }
                     Err(reason) => {
@@ -359,6 +397,48 @@ impl Marker<'_> {
         out.push('}');
         out
     }
+}
+
+/// The parameter and return types of a signature.
+fn signature_types(sig: &syn::Signature) -> Vec<syn::Type> {
+    let params = sig.inputs.iter().filter_map(|arg| match arg {
+        syn::FnArg::Typed(t) => Some((*t.ty).clone()),
+        syn::FnArg::Receiver(_) => None,
+    });
+    let ret = match &sig.output {
+        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+        syn::ReturnType::Default => None,
+    };
+    params.chain(ret).collect()
+}
+
+/// Every struct of `items`, also in inline modules.
+fn collect_structs<'a>(items: &'a [Item], out: &mut Vec<&'a syn::ItemStruct>) {
+    for item in items {
+        match item {
+            Item::Struct(st) => out.push(st),
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    collect_structs(inner, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `attr` is a `#[derive(..)]` naming `CStruct`.
+fn derives_c_struct(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("derive")
+        && attr
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == "CStruct"))
+            })
 }
 
 fn env_dir(var: &str) -> PathBuf {

@@ -228,3 +228,23 @@ fn errors_name_the_file_the_place_and_what_to_do() {
     assert!(text.starts_with("out/bindings.rs:1:1: error:"), "{text}");
     assert!(text.contains("bridge_bindgen"), "{text}");
 }
+
+#[test]
+fn a_struct_a_bridged_function_returns_by_value_derives_c_struct() {
+    let expat = include_str!("bindgen/expat_bindings.rs");
+    let marked = mark_bindgen("expat_bindings.rs", expat, "<expat.h>").unwrap();
+    assert!(marked.left_plain.is_empty(), "{:?}", marked.left_plain);
+    assert!(marked.bridged.contains(&"XML_ExpatVersionInfo".to_owned()));
+    assert!(
+        marked
+            .text
+            .contains("#[derive(coffi::CStruct)]\n#[repr(C)]\n#[derive(Debug, Copy, Clone)]\npub struct XML_Expat_Version {"),
+        "{}",
+        marked.text
+    );
+    // Only that one: the opaque parser struct is used through a pointer.
+    assert_eq!(marked.text.matches("coffi::CStruct").count(), 1);
+    // Marking the marked copy again changes nothing.
+    let again = mark_bindgen("expat_bindings.rs", &marked.text, "<expat.h>").unwrap();
+    assert_eq!(again.text, marked.text);
+}

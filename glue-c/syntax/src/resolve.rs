@@ -127,6 +127,58 @@ impl TypeDefs {
 }
 
 impl TypeDefs {
+    /// The structs of the bridged files that a value of type `ty` holds by
+    /// value: the struct `ty` names (through aliases and arrays), then the
+    /// structs its fields name, and so on, each once. What needs
+    /// `#[derive(coffi::CStruct)]` for `ty` to cross by value.
+    ///
+    /// ```
+    /// let file = syn::parse_file(r#"
+    ///     #[repr(C)] pub struct Inner { pub x: u8 }
+    ///     #[repr(C)] pub struct Outer { pub a: [Inner; 2], pub p: *mut Other }
+    ///     #[repr(C)] pub struct Other { pub y: u8 }
+    ///     pub type Handle = Outer;
+    /// "#).unwrap();
+    /// let mut defs = coffi_syntax::TypeDefs::default();
+    /// defs.add_file(&file, |name| name.to_string());
+    /// let ty: syn::Type = syn::parse_str("Handle").unwrap();
+    /// assert_eq!(defs.structs_within(&ty), ["Outer", "Inner"]);
+    /// ```
+    pub fn structs_within(&self, ty: &Type) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_structs(ty, 0, &mut out);
+        out
+    }
+
+    fn collect_structs(&self, ty: &Type, depth: usize, out: &mut Vec<String>) {
+        if depth >= MAX_ALIAS_DEPTH {
+            return;
+        }
+        match ty {
+            Type::Paren(p) => self.collect_structs(&p.elem, depth, out),
+            Type::Group(g) => self.collect_structs(&g.elem, depth, out),
+            Type::Array(a) => self.collect_structs(&a.elem, depth, out),
+            Type::Path(p) if p.qself.is_none() => {
+                let Some(seg) = p.path.segments.last().filter(|s| s.arguments.is_none()) else {
+                    return;
+                };
+                let name = syn::ext::IdentExt::unraw(&seg.ident).to_string();
+                if let Some(alias) = self.aliases.get(&name).and_then(|defs| defs.first()) {
+                    self.collect_structs(&alias.ty, depth + 1, out);
+                } else if let Some(def) = self.structs.get(&name).and_then(|defs| defs.first()) {
+                    if out.contains(&name) {
+                        return;
+                    }
+                    out.push(name);
+                    for (_, field) in &def.fields {
+                        self.collect_structs(field, depth + 1, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The shape of the struct `name` names (through aliases), if a bridged
     /// file defines one; `None` for anything else.
     fn shape_of(&self, name: &str, depth: usize) -> Option<Shape> {

@@ -3,7 +3,7 @@
 //! `src/lib.rs`), called from coroutines on 16 KiB stacks through coffi's
 //! shims, which run it on the scheduler stack.
 
-use coffi_zlib_tests as zlib;
+use coffi_syslib_tests::zlib;
 use std::ffi::{CStr, c_int};
 use std::mem::MaybeUninit;
 
