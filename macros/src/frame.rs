@@ -169,8 +169,8 @@ pub(crate) fn identity_check(ty: &syn::Type, what: &str, c: &str) -> Option<Toke
 }
 
 /// Compile-time checks of every offset, the size and the alignment the
-/// model knows, each pointing at the Rust type it concerns; and
-/// `assert_crosses` for the types the model took to be C typedefs.
+/// model knows, each pointing at the Rust type it concerns. Named types are
+/// checked by `runtime_check`.
 pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream {
     let frame = frame_ident();
     let name = f.rust_name.to_string();
@@ -189,8 +189,8 @@ pub(crate) fn static_checks(f: &ForeignFn, layout: &FrameLayout) -> TokenStream 
             tokens: ty,
             blame: span,
         } = field_type(f, field);
-        // A named type's own check is `assert_crosses`, whose message says
-        // what the type is.
+        // A named type's own check is `CrossesToC` (see `runtime_check`),
+        // whose message says what the type is.
         let named = matches!(field.ctype, coffi_syntax::CType::Named(_));
         if let Some(size) = field
             .size

@@ -143,7 +143,7 @@ impl ForeignFn {
 
     /// The Rust types, as written, of the parameters and return value
     /// whose C type is [`CType::Named`] (also `Option<Name>`): the macro has
-    /// rustc check `coffi::__private::assert_crosses` on each.
+    /// rustc check `coffi::__private::CrossesToC` on each.
     pub fn named_types(&self) -> Vec<&Type> {
         named_types(&self.params, self.ret_ty.as_ref(), &self.ret)
     }
@@ -160,7 +160,7 @@ impl Callback {
 /// The Rust types, as written, of the parameters and return value whose C
 /// type is [`CType::Named`] (also `Option<Name>`). The model cannot tell
 /// from the item whether they may cross: the macro has rustc check
-/// `coffi::__private::assert_crosses` on each.
+/// `coffi::__private::CrossesToC` on each.
 fn named_types<'a>(params: &'a [Param], ret_ty: Option<&'a Type>, ret: &CType) -> Vec<&'a Type> {
     let is_named = |c: &CType| matches!(c, CType::Named(_));
     let params = params.iter().filter(|p| is_named(&p.ctype)).map(|p| &p.ty);

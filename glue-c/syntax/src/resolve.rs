@@ -2,7 +2,7 @@
 //!
 //! The macro sees one annotated item and cannot look an alias up: it keeps
 //! [`CType::Named`] unresolved and leaves the Rust side to rustc
-//! (`assert_crosses`) and the layout to the run-time comparison. The build
+//! (`CrossesToC`) and the layout to the run-time comparison. The build
 //! script sees the files: it collects their aliases into [`TypeDefs`] and
 //! resolves each named type, through any depth (`Option<Alias>`,
 //! `*mut Alias`, aliases of aliases, aliases inside fn pointer types), to

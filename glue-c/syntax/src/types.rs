@@ -58,7 +58,7 @@ pub enum CType {
     /// A Rust path the model does not know by its name: a `type` alias, a
     /// struct, or a C typedef of the same name. The build script resolves it
     /// through the `type` aliases of the bridged files; the macro, which sees
-    /// one item, leaves it to rustc (`assert_crosses`) and to the run-time
+    /// one item, leaves it to rustc (`CrossesToC`) and to the run-time
     /// comparison of the frame layouts.
     Named(Box<Named>),
     /// A raw pointer `*const T` / `*mut T`.

@@ -172,7 +172,7 @@ fn never_and_return_errors() {
 fn unknown_type_is_left_to_the_build_script_and_rustc() {
     // The macro sees one item: a name it does not know may be an alias
     // defined elsewhere, so the model takes it, and the build script (which
-    // sees the files) or rustc (`assert_crosses`) judges it.
+    // sees the files) or rustc (`CrossesToC`) judges it.
     assert!(block("", "unsafe extern \"C\" { fn f(x: my_int) -> my_int; }").is_ok());
     assert!(
         block(

@@ -86,7 +86,7 @@ fn option_of_a_fn_pointer_alias_is_a_nullable_fn_pointer() {
     );
     assert!(b.fns[0].params[3].ctype.is_fn_pointer());
     // Whatever it resolves to, both sides leave the layout to the run-time
-    // check (and rustc checks `Option<Cmp>` with `assert_crosses`).
+    // check (and rustc checks that `Option<Cmp>` is `CrossesToC`).
     assert_eq!(b.fns[0].layout().size, None);
 }
 
