@@ -181,7 +181,7 @@ impl ForeignFn {
     }
 }
 
-/// Seed of the layout number ([`Shape::c_layout_expr`]); the runtime's
+/// Seed of the layout number ([`crate::Shape::c_layout_expr`]); the runtime's
 /// `coffi::__private::LAYOUT_SEED` is the same.
 pub const LAYOUT_SEED: u64 = 0x9E37;
 /// Factor of the layout number's fold; the runtime's
