@@ -78,9 +78,11 @@ struct Slot {
 
 /// The state of one `run`.
 pub(crate) struct Runtime {
+    /// Declared before the pool: fields drop in order, and a coroutine
+    /// must be dropped while its stack's chunk is still mapped.
+    slots: RefCell<Slab<Slot>>,
     pool: RefCell<StackPool>,
     backing: RawFd,
-    slots: RefCell<Slab<Slot>>,
     ready: RefCell<VecDeque<usize>>,
     /// The running coroutine's key.
     running: Cell<Option<usize>>,

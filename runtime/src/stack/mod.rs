@@ -1,13 +1,16 @@
 //! Movable coroutine stacks, by aliasing.
 //!
 //! Each coroutine owns a slot of the runtime's sparse shared-memory backing.
-//! Its stack lives in windows: mappings of the top of the slot. Relocation
-//! maps a larger window of the same slot at a new address; the used part
-//! shows up at the top of the new window on the same physical pages, so
-//! nothing is copied and every pointer into an older window stays valid.
-//! A frame at depth `d` (bytes below the top) is reachable in every window
-//! longer than `d`, at `window.top - d`.
+//! Its stack lives in windows: views of the top of the slot. The first
+//! window is carved from a chunk, one mapping shared by the first windows
+//! of many coroutines. Relocation maps a larger window of the same slot at
+//! a new address; the used part shows up at the top of the new window on
+//! the same physical pages, so nothing is copied and every pointer into an
+//! older window stays valid. A frame at depth `d` (bytes below the top) is
+//! reachable in every window longer than `d`, at `window.top - d`.
 
+mod chunk;
+mod layout;
 mod pool;
 pub(crate) mod remap;
 mod scheduler_stack;
@@ -35,10 +38,10 @@ pub(crate) const SWITCH_SLACK: usize = 512;
 /// The runtime keeps it at a fixed heap address while the coroutine lives:
 /// the per-thread context and the fault handler point at it.
 pub(crate) struct CoroutineStack {
-    /// End offset of this stack's slot in the backing.
-    slot_end: usize,
     /// Index of the slot in the backing.
     pub(crate) slot: usize,
+    /// Where the slot's bytes live in the backing.
+    pub(crate) layout: layout::SlotLayout,
     /// Largest window allowed (`Builder::max_stack`).
     pub(crate) limit: usize,
     /// Oldest first. Only this module touches the vector, and each access
@@ -80,13 +83,13 @@ pub(crate) struct Reset {
 }
 
 impl CoroutineStack {
-    pub(crate) fn new(slot: usize, slot_end: usize, limit: usize, first: Window) -> Self {
+    pub(crate) fn new(slot: chunk::CarvedSlot, limit: usize) -> Self {
         CoroutineStack {
-            slot_end,
-            slot,
+            slot: slot.index,
+            layout: slot.layout,
             limit,
-            windows: UnsafeCell::new(vec![first]),
-            current_top: Cell::new(first.top),
+            windows: UnsafeCell::new(vec![slot.first]),
+            current_top: Cell::new(slot.first.top),
             call_sp: Cell::new(0),
             spare: Cell::new(None),
             relocations: Cell::new(0),
@@ -160,7 +163,7 @@ impl CoroutineStack {
                 self.spare.set(spare);
                 let len = required.max(self.newest().len().saturating_mul(2));
                 let len = crate::os::round_to_page(len).min(self.limit);
-                match Window::map(fd, self.slot_end, len) {
+                match Window::map(fd, &self.layout, len) {
                     Ok(window) => window,
                     Err(err) => {
                         panic!(
@@ -234,11 +237,6 @@ impl CoroutineStack {
             unsafe { spare.unmap() };
         }
     }
-
-    /// End offset of the slot in the backing.
-    pub(crate) fn slot_end(&self) -> usize {
-        self.slot_end
-    }
 }
 
 /// What corosensei sees of a coroutine stack: its first window.
@@ -249,8 +247,9 @@ pub(crate) struct FirstWindow {
 
 // SAFETY: the first window is mapped, writable, has a guard page below
 // `limit`..`bottom`, is far larger than MIN_STACK_SIZE (a page at least),
-// and stays mapped until the coroutine is dropped (the pool unmaps it only
-// after the coroutine has finished and been dropped).
+// and stays mapped until the coroutine is dropped (it is part of a chunk,
+// which the pool unmaps when it is dropped, after every coroutine: see
+// `Runtime`'s fields).
 unsafe impl corosensei::stack::Stack for FirstWindow {
     fn base(&self) -> corosensei::stack::StackPointer {
         corosensei::stack::StackPointer::new(self.base).expect("window top is not null")
