@@ -34,6 +34,42 @@ fn overflowing_a_coroutine_window_reports_and_aborts() {
 }
 
 #[test]
+fn overflowing_a_window_carved_between_live_neighbours_reports_and_aborts() {
+    if is_child("overflow-carved") {
+        coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| {
+                // The overflowing coroutine's first window lies in a chunk
+                // between parked neighbours' windows.
+                let parked: Vec<_> = (0..40).map(|_| coffi::spawn(coffi::yield_now)).collect();
+                coffi::yield_now();
+                let overflowing = coffi::spawn(|| deep_sum(5000));
+                let more: Vec<_> = (0..40).map(|_| coffi::spawn(coffi::yield_now)).collect();
+                let _ = overflowing.join();
+                parked
+                    .into_iter()
+                    .chain(more)
+                    .for_each(|h| h.join().unwrap());
+            })
+            .unwrap();
+        return;
+    }
+    let out = run_in_child(
+        "overflowing_a_window_carved_between_live_neighbours_reports_and_aborts",
+        "overflow-carved",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "coffi: stack overflow in a coroutine",
+            "past the bottom of window 0",
+            "16384 bytes",
+            "raise coffi::Builder::initial_stack",
+        ],
+    );
+}
+
+#[test]
 fn overflow_is_reported_with_separate_guard_mappings_too() {
     if is_child("overflow-mapping") {
         coffi::Builder::new()

@@ -1,12 +1,24 @@
-//! Mapping accounting, alone in its test binary: it counts the mappings of
-//! the whole process, which tests running in parallel would disturb.
+//! Mapping accounting, alone in its test binary: its tests count the
+//! mappings of the whole process, which tests running in parallel would
+//! disturb, and run one at a time.
 
 mod common;
 
 use common::mappings;
+use std::sync::{Mutex, MutexGuard};
+
+/// Held by every test of this binary: each counts the mappings of the whole
+/// process, so they run one at a time.
+fn alone() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 #[test]
 fn ten_thousand_coroutines_each_relocating_leave_no_mappings_behind() {
+    let _alone = alone();
     let before = mappings();
     coffi::Builder::new()
         .initial_stack(16 * 1024)
@@ -28,7 +40,8 @@ fn ten_thousand_coroutines_each_relocating_leave_no_mappings_behind() {
                 }
             }
             let live = mappings();
-            // The pool keeps at most 64 warm stacks (2 mappings each).
+            // The pool keeps at most 64 warm stacks, each with a grown
+            // spare window (2 mappings), beside the chunks of first windows.
             assert!(
                 live <= before + 2 * 64 + 32,
                 "{live} mappings inside, {before} before"
@@ -42,4 +55,67 @@ fn ten_thousand_coroutines_each_relocating_leave_no_mappings_behind() {
         after <= before + 8,
         "{after} mappings after, {before} before"
     );
+}
+
+#[test]
+fn five_thousand_parked_coroutines_share_a_few_mappings() {
+    let _alone = alone();
+    const COROUTINES: usize = 5000;
+    let (grew_by, parked) = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| {
+            let before = mappings();
+            let handles: Vec<_> = (0..COROUTINES)
+                .map(|i| {
+                    coffi::spawn(move || {
+                        // Touch the stack as a foreign call would, then park.
+                        let local = std::hint::black_box([i as u8; 512]);
+                        coffi::yield_now();
+                        usize::from(local[7])
+                    })
+                })
+                .collect();
+            coffi::yield_now();
+            let grew_by = mappings() - before;
+            let parked = handles.iter().filter(|h| !h.is_finished()).count();
+            for (i, h) in handles.into_iter().enumerate() {
+                assert_eq!(h.join().unwrap(), usize::from(i as u8));
+            }
+            (grew_by, parked)
+        })
+        .unwrap();
+    assert_eq!(parked, COROUTINES);
+    // Chunks of 16, 32, .., 1024 first windows: 8 mappings hold 5000
+    // coroutines; the rest is the heap growing.
+    assert!(
+        grew_by <= 24,
+        "{COROUTINES} parked coroutines added {grew_by} mappings"
+    );
+}
+
+#[test]
+fn a_relocated_coroutine_costs_two_mappings_per_grown_window() {
+    let _alone = alone();
+    coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| {
+            // Warm up the heap and the first chunks, so that only the grown
+            // windows add mappings below.
+            let warm: Vec<_> = (0..100).map(|_| coffi::spawn(coffi::yield_now)).collect();
+            coffi::yield_now();
+            let before = mappings();
+            let grown: Vec<_> = (0..50)
+                .map(|_| coffi::spawn(|| coffi::maybe_grow(64 * 1024, coffi::yield_now)))
+                .collect();
+            coffi::yield_now();
+            let added = mappings() - before;
+            assert!(
+                (100..=104).contains(&added),
+                "50 grown windows added {added} mappings"
+            );
+            warm.into_iter()
+                .chain(grown)
+                .for_each(|h| h.join().unwrap());
+        })
+        .unwrap();
 }
