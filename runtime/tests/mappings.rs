@@ -119,3 +119,31 @@ fn a_relocated_coroutine_costs_two_mappings_per_grown_window() {
         })
         .unwrap();
 }
+
+#[test]
+fn forking_from_carved_windows_leaves_the_chunks_whole() {
+    let _alone = alone();
+    coffi::run(|| {
+        let fork_once = || {
+            // SAFETY: the child only calls `_exit`.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                // SAFETY: ends the child at once.
+                unsafe { libc::_exit(0) };
+            }
+            let mut status = 0;
+            // SAFETY: waits for the child just made.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        };
+        fork_once();
+        let before = mappings();
+        let handles: Vec<_> = (0..20).map(|_| coffi::spawn(fork_once)).collect();
+        handles.into_iter().for_each(|h| h.join().unwrap());
+        let after = mappings();
+        assert!(
+            after <= before + 4,
+            "20 forks from coroutines: {before} mappings before, {after} after"
+        );
+    });
+}
