@@ -44,13 +44,16 @@ pub(crate) struct CoroutineStack {
     pub(crate) layout: layout::SlotLayout,
     /// Largest window allowed (`Builder::max_stack`).
     pub(crate) limit: usize,
-    /// Oldest first. Only this module touches the vector, and each access
-    /// borrows it for one statement, so no two borrows overlap in ordinary
-    /// code. The fault handler reads it too, on the faulting thread: should a
-    /// fault interrupt a `push` here (a relocation that itself overflows the
+    /// The window the coroutine started in, carved from a chunk.
+    first: Window,
+    /// The windows it grew into, oldest first (no heap until it grows).
+    /// Only this module touches the vector, and each access borrows it for
+    /// one statement, so no two borrows overlap in ordinary code. The fault
+    /// handler reads it too, on the faulting thread: should a fault
+    /// interrupt a `push` here (a relocation that itself overflows the
     /// scheduler stack), the handler may see a stale length or buffer; it
     /// only formats a message and aborts.
-    windows: UnsafeCell<Vec<Window>>,
+    grown: UnsafeCell<Vec<Window>>,
     /// Top of the window where new frames of this coroutine run now:
     /// what `coffi_topofstack()` returns.
     pub(crate) current_top: Cell<usize>,
@@ -88,7 +91,8 @@ impl CoroutineStack {
             slot: slot.index,
             layout: slot.layout,
             limit,
-            windows: UnsafeCell::new(vec![slot.first]),
+            first: slot.first,
+            grown: UnsafeCell::new(Vec::new()),
             current_top: Cell::new(slot.first.top),
             call_sp: Cell::new(0),
             spare: Cell::new(None),
@@ -99,7 +103,7 @@ impl CoroutineStack {
 
     fn count(&self) -> usize {
         // SAFETY: see the field; no reference into the vector is alive.
-        unsafe { (*self.windows.get()).len() }
+        1 + unsafe { (*self.grown.get()).len() }
     }
 
     /// The window the coroutine started in.
@@ -114,8 +118,11 @@ impl CoroutineStack {
 
     /// Window number `index` (0 is the first).
     pub(crate) fn window(&self, index: usize) -> Window {
-        // SAFETY: see the field; the shared borrow ends in this statement.
-        unsafe { (&*self.windows.get())[index] }
+        match index {
+            0 => self.first,
+            // SAFETY: see the field; the shared borrow ends in this statement.
+            grown => unsafe { (&*self.grown.get())[grown - 1] },
+        }
     }
 
     /// All windows, oldest first.
@@ -176,7 +183,7 @@ impl CoroutineStack {
         };
         let len = window.len();
         // SAFETY: see the field; the mutable borrow ends in this statement.
-        unsafe { (*self.windows.get()).push(window) };
+        unsafe { (*self.grown.get()).push(window) };
         self.relocations.set(self.relocations.get() + 1);
         len
     }
@@ -211,7 +218,7 @@ impl CoroutineStack {
         }
         self.spare.set(keep);
         // SAFETY: see the field; the mutable borrow ends in this statement.
-        unsafe { (*self.windows.get()).truncate(1) };
+        unsafe { (*self.grown.get()).clear() };
         self.current_top.set(self.first().top);
         self.call_sp.set(0);
         self.relocations.set(0);
