@@ -66,7 +66,8 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                     ErrorKind::OutOfMemory,
                     format!(
                         "coffi: {what} failed: out of memory or address space ({err}); \
-                         check RLIMIT_AS (`ulimit -v`) and lower Builder::max_stack"
+                         check RLIMIT_AS (`ulimit -v`), and lower Builder::max_stack or \
+                         Builder::initial_stack"
                     ),
                 )
             }

@@ -584,6 +584,43 @@ fn a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal() {
 }
 
 #[test]
+fn a_low_address_space_limit_is_an_error_naming_ulimit_v() {
+    if is_child("address-space") {
+        let vm_size = coffi_test_support::status_kib("VmSize").expect("VmSize") as usize * 1024;
+        let limit = libc::rlimit {
+            rlim_cur: (vm_size + (160 << 20)) as libc::rlim_t,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: setrlimit reads the struct we pass.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) }, 0);
+        let (spawned, err) = coffi::run(|| {
+            let mut handles = Vec::with_capacity(10_000);
+            loop {
+                match coffi::try_spawn(|| ()) {
+                    Ok(h) => handles.push(h),
+                    Err(err) => break (handles.len(), err),
+                }
+                assert!(handles.len() < 10_000, "the limit never hit");
+            }
+        });
+        println!("spawned {spawned} then: {err}");
+        assert_eq!(err.kind(), coffi::ErrorKind::OutOfMemory, "{err}");
+        assert!(err.to_string().contains("ulimit -v"), "{err}");
+        assert!(err.to_string().contains("initial_stack"), "{err}");
+        // Chunks shrink to what the address space still holds: most of the
+        // 160 MiB went to first windows of 80 KiB (with their guards).
+        assert!(spawned > 1000, "only {spawned} coroutines");
+        println!("address-space-ok");
+        return;
+    }
+    let out = run_in_child(
+        "a_low_address_space_limit_is_an_error_naming_ulimit_v",
+        "address-space",
+    );
+    assert_succeeded_with(&out, &["address-space-ok"]);
+}
+
+#[test]
 fn at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate() {
     if is_child("headroom") {
         coffi::run(|| {

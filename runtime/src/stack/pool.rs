@@ -130,7 +130,7 @@ impl StackPool {
 
     /// Sizes the file for a new chunk and maps it: twice the slots of the
     /// last chunk up to [`MAX_CHUNK_SLOTS`], fewer (down to one) if the file
-    /// size limit allows no more.
+    /// size limit or the address space (`RLIMIT_AS`) allows no more.
     fn map_chunk(&mut self) -> Result<Chunk, Error> {
         let (file_start, first_slot, wanted) = match self.chunks.last() {
             Some(last) => (
@@ -145,16 +145,29 @@ impl StackPool {
         while slots > 1 && self.geometry.chunk_file_len(slots) > room {
             slots /= 2;
         }
-        let file_end = file_start.saturating_add(self.geometry.chunk_file_len(slots));
-        os::set_len(&self.fd, file_end).map_err(|e| os::os_error("sizing the stack backing", e))?;
-        Chunk::map(
-            self.fd.as_fd(),
-            self.geometry,
-            file_start,
-            first_slot,
-            slots,
-        )
-        .map_err(|e| os::os_error("mapping a chunk of coroutine stacks", e))
+        loop {
+            let file_end = file_start.saturating_add(self.geometry.chunk_file_len(slots));
+            os::set_len(&self.fd, file_end)
+                .map_err(|e| os::os_error("sizing the stack backing", e))?;
+            match Chunk::map(
+                self.fd.as_fd(),
+                self.geometry,
+                file_start,
+                first_slot,
+                slots,
+            ) {
+                Ok(chunk) => return Ok(chunk),
+                Err(err) if err.raw_os_error() == Some(libc::ENOMEM) && slots > 1 => slots /= 2,
+                Err(err) => {
+                    let what = format!(
+                        "mapping a chunk of {slots} coroutine stacks ({} KiB of address space: \
+                         Builder::initial_stack plus a 64 KiB guard each)",
+                        self.geometry.cell() * slots / 1024
+                    );
+                    return Err(os::os_error(&what, err));
+                }
+            }
+        }
     }
 
     /// Takes back the stack of a finished coroutine.
