@@ -147,3 +147,47 @@ fn forking_from_carved_windows_leaves_the_chunks_whole() {
         );
     });
 }
+
+#[test]
+fn finished_stacks_beyond_the_warm_set_give_back_their_pages() {
+    let _alone = alone();
+    let shmem_kib = || coffi_test_support::status_kib("RssShmem").expect("RssShmem");
+    let (before, peak, after) = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(move || {
+            let before = shmem_kib();
+            let handles: Vec<_> = (0..1000u32)
+                .map(|i| {
+                    coffi::spawn(move || {
+                        // Pages in the first window, and in the deep part of
+                        // the slot through a grown window.
+                        let mut shallow = [i as u8; 4 * 1024];
+                        let shallow = &*std::hint::black_box(&mut shallow);
+                        coffi::maybe_grow(96 * 1024, || {
+                            let mut deep = [i as u8; 32 * 1024];
+                            let deep = &*std::hint::black_box(&mut deep);
+                            coffi::yield_now();
+                            u32::from(shallow[1]) + u32::from(deep[2])
+                        })
+                    })
+                })
+                .collect();
+            coffi::yield_now();
+            let peak = shmem_kib();
+            for (i, h) in handles.into_iter().enumerate() {
+                assert_eq!(h.join().unwrap(), 2 * u32::from(i as u8));
+            }
+            (before, peak, shmem_kib())
+        })
+        .unwrap();
+    assert!(
+        peak - before >= 1000 * 36,
+        "1000 stacks of 36 KiB: {before} KiB before, {peak} KiB at the peak"
+    );
+    // The 64 warm stacks keep the pages their kept windows show (here at
+    // most 128 KiB each); the others are punched out of the backing.
+    assert!(
+        after <= before + 64 * 128 + 1024,
+        "{before} KiB before, {peak} KiB at the peak, {after} KiB after"
+    );
+}
