@@ -335,6 +335,11 @@ pub(crate) fn replace_fd(new: OwnedFd, target: std::os::fd::RawFd) -> io::Result
 
 /// Frees the physical pages of `[offset, offset + len)` of the backing object.
 pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
+    punch_hole_raw(fd.as_raw_fd(), offset, len);
+}
+
+/// [`punch_hole`] on a descriptor number.
+pub(crate) fn punch_hole_raw(fd: std::os::fd::RawFd, offset: usize, len: usize) {
     if len == 0 {
         return;
     }
@@ -345,7 +350,7 @@ pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
     // failure only means the pages stay resident until the runtime ends.
     unsafe {
         libc::fallocate(
-            fd.as_raw_fd(),
+            fd,
             libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
             offset,
             len,

@@ -24,7 +24,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::{Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 /// Scheduler-stack bytes left to the frames of `Coroutine::resume` below the
 /// point where the scheduler reads its stack pointer; foreign calls start
@@ -74,7 +75,22 @@ enum State {
 struct Slot {
     task: Option<Box<Task>>,
     state: State,
+    /// Times the coroutine parked, to tell its entries in the idle queue
+    /// apart (only counted when the runtime compacts idle stacks).
+    parkings: u64,
 }
+
+/// A coroutine that parked, in the order they parked: the candidates for
+/// idle-stack compaction.
+struct IdleEntry {
+    key: usize,
+    /// The parking this entry is for (`Slot::parkings` then).
+    parking: u64,
+    since: Instant,
+}
+
+/// Resumes between two looks for stacks idle long enough to compact.
+const COMPACT_EVERY: u64 = 256;
 
 /// The state of one `run`.
 pub(crate) struct Runtime {
@@ -99,6 +115,13 @@ pub(crate) struct Runtime {
     /// Helper threads for blocking foreign calls, started on first use.
     blocking: std::cell::OnceCell<BlockingPool>,
     blocking_config: BlockingConfig,
+    /// How long a coroutine stays parked before its stack is compacted
+    /// (`Builder::compact_idle_stacks`; `None`: never).
+    compact_after: Option<Duration>,
+    /// Parked coroutines, oldest first, while compaction is on.
+    idle: RefCell<VecDeque<IdleEntry>>,
+    /// Resumes so far, to look for idle stacks every [`COMPACT_EVERY`].
+    resumes: Cell<u64>,
 }
 
 /// What the helper threads of blocking foreign calls may be.
@@ -154,7 +177,11 @@ impl Wake for CoroutineWaker {
 
 impl Runtime {
     /// A runtime whose coroutines take their stacks from `pool`.
-    pub(crate) fn new(pool: StackPool, blocking_config: BlockingConfig) -> Self {
+    pub(crate) fn new(
+        pool: StackPool,
+        blocking_config: BlockingConfig,
+        compact_after: Option<Duration>,
+    ) -> Self {
         let (woken_tx, woken_rx) = async_channel::unbounded();
         Runtime {
             backing: pool.fd().as_raw_fd(),
@@ -170,6 +197,9 @@ impl Runtime {
             woken_rx,
             blocking: std::cell::OnceCell::new(),
             blocking_config,
+            compact_after,
+            idle: RefCell::new(VecDeque::new()),
+            resumes: Cell::new(0),
         }
     }
 
@@ -224,6 +254,7 @@ impl Runtime {
                 yielder: ptr::null(),
             })),
             state: State::Ready,
+            parkings: 0,
         });
         self.ready.borrow_mut().push_back(key);
         bump(&ctx().stats.spawned);
@@ -319,6 +350,71 @@ impl Runtime {
         }
     }
 
+    /// Compacts the stacks of coroutines parked for longer than
+    /// `compact_after` (nothing when compaction is off).
+    fn compact_idle(&self) {
+        let Some(after) = self.compact_after else {
+            return;
+        };
+        let now = Instant::now();
+        loop {
+            let entry = {
+                let mut idle = self.idle.borrow_mut();
+                match idle.front() {
+                    Some(entry) if now.duration_since(entry.since) >= after => idle.pop_front(),
+                    _ => None,
+                }
+            };
+            let Some(entry) = entry else {
+                return;
+            };
+            let slots = self.slots.borrow();
+            let Some(Slot {
+                task: Some(task),
+                state: State::Parked(_),
+                parkings,
+            }) = slots.get(entry.key)
+            else {
+                continue;
+            };
+            if *parkings != entry.parking {
+                continue;
+            }
+            // SAFETY: the coroutine is parked: it runs again only through
+            // `as_running`, which restores its stack first; the backing is
+            // this runtime's.
+            if unsafe { task.stack.try_compact(self.backing) } {
+                bump(&ctx().stats.compactions);
+            }
+        }
+    }
+
+    /// When the oldest parked coroutine will have been idle long enough to
+    /// compact, if compaction is on and one is parked.
+    fn next_compaction(&self) -> Option<Instant> {
+        let after = self.compact_after?;
+        let since = self.idle.borrow().front()?.since;
+        Some(since + after)
+    }
+
+    /// Sleeps in the reactor until a waker sends a key, or until `deadline`.
+    fn sleep_until_woken(&self, deadline: Option<Instant>) -> Option<usize> {
+        let Some(deadline) = deadline else {
+            return async_io::block_on(self.woken_rx.recv()).ok();
+        };
+        let mut recv = std::pin::pin!(self.woken_rx.recv());
+        let mut timer = async_io::Timer::at(deadline);
+        async_io::block_on(std::future::poll_fn(|cx| {
+            if let Poll::Ready(key) = recv.as_mut().poll(cx) {
+                return Poll::Ready(key.ok());
+            }
+            if std::pin::Pin::new(&mut timer).poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            Poll::Pending
+        }))
+    }
+
     fn live(&self) -> usize {
         self.slots.borrow().len()
     }
@@ -347,6 +443,9 @@ fn as_running<R>(
     f: impl FnOnce() -> R,
 ) -> R {
     let ctx = ctx();
+    if stack.restore_before_running() {
+        bump(&ctx.stats.restorations);
+    }
     // Foreign calls of the coroutine start below this frame and the frames
     // of `resume`.
     let sp = arch::stack_pointer();
@@ -369,6 +468,11 @@ pub(crate) fn schedule(runtime: &Runtime) {
         let next = runtime.ready.borrow_mut().pop_front();
         if let Some(key) = next {
             resume(runtime, key);
+            let resumes = runtime.resumes.get() + 1;
+            runtime.resumes.set(resumes);
+            if resumes % COMPACT_EVERY == 0 {
+                runtime.compact_idle();
+            }
             continue;
         }
         if runtime.live() == 0 || runtime.tearing_down.get() {
@@ -383,9 +487,11 @@ pub(crate) fn schedule(runtime: &Runtime) {
             {
                 continue;
             }
-            // Sleep in the reactor until a waker sends a key: I/O and
-            // timers are driven on this thread meanwhile.
-            if let Ok(key) = async_io::block_on(runtime.woken_rx.recv()) {
+            // Sleep in the reactor until a waker sends a key (I/O and
+            // timers are driven on this thread meanwhile), or until the
+            // next parked stack is due for compaction.
+            runtime.compact_idle();
+            if let Some(key) = runtime.sleep_until_woken(runtime.next_compaction()) {
                 runtime.make_ready(key);
             }
             continue;
@@ -451,6 +557,14 @@ fn resume(runtime: &Runtime, key: usize) {
     let slot = &mut slots[key];
     slot.state = state;
     slot.task = Some(task);
+    if matches!(state, State::Parked(_)) && runtime.compact_after.is_some() {
+        slot.parkings += 1;
+        runtime.idle.borrow_mut().push_back(IdleEntry {
+            key,
+            parking: slot.parkings,
+            since: Instant::now(),
+        });
+    }
 }
 
 /// Drops a finished (or, when tearing down, parked) coroutine and gives its
@@ -503,6 +617,9 @@ pub(crate) fn suspend(why: Suspend, what: &str) {
             "{what} called while a deadlocked coroutine is being unwound: nothing can wake it any \
              more"
         );
+    }
+    if let Some(stack) = ctx.stack() {
+        stack.parked_sp.set(arch::stack_pointer());
     }
     let yielder = runtime.yielder.get();
     // SAFETY: the yielder lives at the base of the running coroutine's stack

@@ -21,10 +21,12 @@
 //! mode; each protection costs two mappings while it lasts).
 
 use super::Window;
+use super::compact::{ChunkTable, Compaction};
 use super::layout::SlotLayout;
 use crate::os;
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::sync::atomic::AtomicPtr;
 
 /// Sizes shared by every slot of a pool.
 #[derive(Clone, Copy, Debug)]
@@ -65,7 +67,6 @@ enum GuardKind {
 }
 
 /// One mapping of the cells of `slots` consecutive slots.
-#[derive(Debug)]
 pub(crate) struct Chunk {
     /// Address of the mapping.
     addr: usize,
@@ -78,6 +79,9 @@ pub(crate) struct Chunk {
     carved: usize,
     guard_kind: GuardKind,
     geometry: Geometry,
+    /// The compaction state of each cell's stack, for the fault handler
+    /// (only when the runtime compacts idle stacks).
+    table: Option<ChunkTable>,
 }
 
 /// A slot handed out for the first time: where its bytes live and its
@@ -88,21 +92,29 @@ pub(crate) struct CarvedSlot {
     pub(crate) index: usize,
     pub(crate) layout: SlotLayout,
     pub(crate) first: Window,
+    /// The slot's entry in its chunk's compaction table (null when the
+    /// runtime does not compact idle stacks).
+    pub(crate) compaction_entry: *const AtomicPtr<Compaction>,
 }
 
 impl Chunk {
     /// Maps the cell area of a chunk of `slots` slots whose file range
-    /// starts at `file_start` (the file must already be that long).
+    /// starts at `file_start` (the file must already be that long), with a
+    /// compaction table if `compaction`.
     pub(crate) fn map(
         fd: BorrowedFd<'_>,
         geometry: Geometry,
         file_start: usize,
         first_slot: usize,
         slots: usize,
+        compaction: bool,
     ) -> io::Result<Chunk> {
         os::map_limit::take(1)?;
         match os::map_shared(slots * geometry.cell(), fd, file_start) {
             Ok(addr) => Ok(Chunk {
+                table: compaction
+                    .then(|| ChunkTable::new(addr, geometry.cell(), slots))
+                    .flatten(),
                 addr,
                 file_start,
                 first_slot,
@@ -174,6 +186,10 @@ impl Chunk {
             index: self.first_slot + i,
             layout: self.layout(i),
             first: Window::carved(guard, bottom, top),
+            compaction_entry: self
+                .table
+                .as_ref()
+                .map_or(std::ptr::null(), |table| table.entry(i)),
         }))
     }
 
@@ -232,6 +248,9 @@ impl Chunk {
                 // SAFETY: as above.
                 GuardKind::Protected => unsafe { os::protect_none(addr, len) }?,
             }
+        }
+        for compacted in self.table.iter().flat_map(ChunkTable::compacted) {
+            compacted.after_fork_remap()?;
         }
         Ok(())
     }

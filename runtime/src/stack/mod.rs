@@ -10,6 +10,7 @@
 //! reachable in every window longer than `d`, at `window.top - d`.
 
 mod chunk;
+pub(crate) mod compact;
 mod layout;
 mod pool;
 pub(crate) mod remap;
@@ -66,6 +67,16 @@ pub(crate) struct CoroutineStack {
     pub(crate) relocations: Cell<u64>,
     /// Strict mode's protections of this stack.
     pub(crate) strict: strict::StrictState,
+    /// The stack pointer at the coroutine's last suspension.
+    pub(crate) parked_sp: Cell<usize>,
+    /// Blocking foreign calls of the coroutine in flight (C on a helper
+    /// thread may use its stack: no compaction meanwhile).
+    pub(crate) blocking_calls: Cell<u32>,
+    /// The slot's entry in its chunk's compaction table (null when the
+    /// runtime does not compact idle stacks).
+    compaction_entry: *const std::sync::atomic::AtomicPtr<compact::Compaction>,
+    /// Made at the stack's first compaction; lives as long as the stack.
+    compaction: std::cell::OnceCell<Box<compact::Compaction>>,
 }
 
 /// Where code that asked for room may run: see [`CoroutineStack::room_at_depth`].
@@ -98,6 +109,10 @@ impl CoroutineStack {
             spare: Cell::new(None),
             relocations: Cell::new(0),
             strict: strict::StrictState::default(),
+            parked_sp: Cell::new(0),
+            blocking_calls: Cell::new(0),
+            compaction_entry: slot.compaction_entry,
+            compaction: std::cell::OnceCell::new(),
         }
     }
 

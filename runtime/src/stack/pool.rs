@@ -44,11 +44,14 @@ pub(crate) struct StackPool {
     /// The stacks handed out, by slot (null where none is): `fork` maps
     /// every window of this runtime again in the child.
     handed_out: Vec<*const CoroutineStack>,
+    /// Whether chunks get compaction tables (`Builder::compact_idle_stacks`).
+    compaction: bool,
 }
 
 impl StackPool {
-    /// A pool of stacks that start at `initial` bytes and grow up to `limit`.
-    pub(crate) fn new(initial: usize, limit: usize) -> Result<Self, Error> {
+    /// A pool of stacks that start at `initial` bytes and grow up to
+    /// `limit`; with `compaction`, ready for idle-stack compaction.
+    pub(crate) fn new(initial: usize, limit: usize, compaction: bool) -> Result<Self, Error> {
         let fd = os::memfd().map_err(|e| os::os_error("creating the stack backing (memfd)", e))?;
         Ok(StackPool {
             fd,
@@ -61,6 +64,7 @@ impl StackPool {
             warm: Vec::new(),
             cold: Vec::new(),
             handed_out: Vec::new(),
+            compaction,
         })
     }
 
@@ -155,6 +159,7 @@ impl StackPool {
                 file_start,
                 first_slot,
                 slots,
+                self.compaction,
             ) {
                 Ok(chunk) => return Ok(chunk),
                 Err(err) if err.raw_os_error() == Some(libc::ENOMEM) && slots > 1 => slots /= 2,
@@ -177,6 +182,10 @@ impl StackPool {
     /// The coroutine that ran on `stack` must have finished and been dropped.
     pub(crate) unsafe fn release(&mut self, stack: Box<CoroutineStack>) {
         self.handed_out[stack.slot] = std::ptr::null();
+        debug_assert!(
+            !stack.is_compacted(),
+            "a finished coroutine's stack is still compacted"
+        );
         // SAFETY: forwarded from the caller.
         let super::Reset { kept, deepest } = unsafe { stack.reset() };
         let layout = stack.layout;
@@ -192,6 +201,7 @@ impl StackPool {
                 index: stack.slot,
                 layout,
                 first: stack.first(),
+                compaction_entry: stack.compaction_entry,
             });
         }
     }
