@@ -92,6 +92,10 @@ struct IdleEntry {
 /// Resumes between two looks for stacks idle long enough to compact.
 const COMPACT_EVERY: u64 = 256;
 
+/// Stacks compacted at most per look, so that ready coroutines and wakes
+/// wait for a few hundred microseconds at most.
+const COMPACT_BATCH: usize = 64;
+
 /// The state of one `run`.
 pub(crate) struct Runtime {
     /// Declared before the pool: fields drop in order, and a coroutine
@@ -350,14 +354,23 @@ impl Runtime {
         }
     }
 
-    /// Compacts the stacks of coroutines parked for longer than
-    /// `compact_after` (nothing when compaction is off).
-    fn compact_idle(&self) {
+    /// Compacts the stacks of up to `budget` coroutines parked for longer
+    /// than `compact_after` (nothing when compaction is off); returns
+    /// whether more are due.
+    fn compact_idle(&self, budget: usize) -> bool {
         let Some(after) = self.compact_after else {
-            return;
+            return false;
         };
         let now = Instant::now();
+        let mut budget = budget;
         loop {
+            if budget == 0 {
+                return self
+                    .idle
+                    .borrow()
+                    .front()
+                    .is_some_and(|entry| now.duration_since(entry.since) >= after);
+            }
             let entry = {
                 let mut idle = self.idle.borrow_mut();
                 match idle.front() {
@@ -366,7 +379,7 @@ impl Runtime {
                 }
             };
             let Some(entry) = entry else {
-                return;
+                return false;
             };
             let slots = self.slots.borrow();
             let Some(Slot {
@@ -385,6 +398,7 @@ impl Runtime {
             // this runtime's.
             if unsafe { task.stack.try_compact(self.backing) } {
                 bump(&ctx().stats.compactions);
+                budget -= 1;
             }
         }
     }
@@ -471,7 +485,7 @@ pub(crate) fn schedule(runtime: &Runtime) {
             let resumes = runtime.resumes.get() + 1;
             runtime.resumes.set(resumes);
             if resumes % COMPACT_EVERY == 0 {
-                runtime.compact_idle();
+                runtime.compact_idle(COMPACT_BATCH);
             }
             continue;
         }
@@ -490,7 +504,11 @@ pub(crate) fn schedule(runtime: &Runtime) {
             // Sleep in the reactor until a waker sends a key (I/O and
             // timers are driven on this thread meanwhile), or until the
             // next parked stack is due for compaction.
-            runtime.compact_idle();
+            // Compact in batches, stopping for any wake.
+            while runtime.compact_idle(COMPACT_BATCH) && runtime.woken_rx.is_empty() {}
+            if !runtime.woken_rx.is_empty() {
+                continue;
+            }
             if let Some(key) = runtime.sleep_until_woken(runtime.next_compaction()) {
                 runtime.make_ready(key);
             }

@@ -316,6 +316,19 @@ impl super::CoroutineStack {
     pub(crate) fn is_compacted(&self) -> bool {
         self.compaction.get().is_some_and(|c| c.is_compacted())
     }
+
+    /// Before the stack (and its `Compaction`) is freed: its entry must not
+    /// point to it any more. (A coroutine dropped while parked, without
+    /// `as_running`, was unwound on its stack, which brought it back.)
+    pub(crate) fn forget_compaction(&self) {
+        // SAFETY: as in `try_compact`.
+        if let Some(entry) = unsafe { self.compaction_entry.as_ref() } {
+            if let Some(compaction) = self.compaction.get() {
+                compaction.restore();
+            }
+            entry.store(std::ptr::null_mut(), Ordering::Release);
+        }
+    }
 }
 
 /// Reports a failure that leaves a compacted stack without its bytes, and

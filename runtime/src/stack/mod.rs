@@ -79,6 +79,12 @@ pub(crate) struct CoroutineStack {
     compaction: std::cell::OnceCell<Box<compact::Compaction>>,
 }
 
+impl Drop for CoroutineStack {
+    fn drop(&mut self) {
+        self.forget_compaction();
+    }
+}
+
 /// Where code that asked for room may run: see [`CoroutineStack::room_at_depth`].
 pub(crate) struct Room {
     /// The stack pointer to run at (aligned).
