@@ -15,6 +15,12 @@
 //! runs as many coroutines as `vm.max_map_count` leaves room for, and says
 //! so; the bench never raises the limit. A relocated row grows one
 //! coroutine in ten before it parks: each grown window costs two mappings.
+//! The compacted rows park on a future (`coffi::wait`) in a runtime with
+//! `Builder::compact_idle_stacks(10 ms)`, wait until every stack was
+//! compacted, measure, then wake them all: the resume column is the time
+//! from the wake to every coroutine finished, per coroutine (each restores
+//! its stack first); a row parked the same way without compaction gives the
+//! baseline.
 //!
 //! `cargo bench -p coffi-tests --bench parked`. Without `--bench` (as built
 //! and run by `cargo test --benches`) it makes a 1000-coroutine smoke run of
@@ -40,6 +46,8 @@ const MAPPINGS_MARGIN: usize = 10_000;
 /// One coroutine in this many grows its stack (to 64 KiB) in the
 /// relocated rows.
 const RELOCATE_EVERY: usize = 10;
+/// The idle time after which the compacted rows compact a parked stack.
+const COMPACT_AFTER_MS: u64 = 10;
 /// Makes the runtime use a separate guard mapping per window.
 const GUARD_PAGES_ENV: (&str, &str) = ("COFFI_GUARD_PAGES", "mapping");
 const MAX_MAP_COUNT: &str = "/proc/sys/vm/max_map_count";
@@ -54,6 +62,10 @@ struct Setting {
     coroutines: usize,
     /// 0, or: one coroutine in this many relocates before it parks.
     relocate_every: usize,
+    /// Park on a future (`coffi::wait`) instead of in `yield_now`.
+    park_on_future: bool,
+    /// Compact stacks parked this many milliseconds (`None`: off).
+    compact_after_ms: Option<u64>,
 }
 
 /// The rows of `cargo bench`, given the `vm.max_map_count` in force.
@@ -63,6 +75,13 @@ fn bench_settings(max_map_count: usize) -> Vec<Setting> {
         guard_mappings: false,
         coroutines,
         relocate_every: 0,
+        park_on_future: false,
+        compact_after_ms: None,
+    };
+    let on_future = |coroutines, compact_after_ms| Setting {
+        park_on_future: true,
+        compact_after_ms,
+        ..plain(16 * KIB, coroutines)
     };
     // Two mappings per coroutine: as many as the limit leaves room for.
     let guarded_fit =
@@ -79,27 +98,39 @@ fn bench_settings(max_map_count: usize) -> Vec<Setting> {
             relocate_every: RELOCATE_EVERY,
             ..plain(16 * KIB, HUNDRED_THOUSAND)
         },
+        on_future(HUNDRED_THOUSAND, None),
+        on_future(HUNDRED_THOUSAND, Some(COMPACT_AFTER_MS)),
+        on_future(MILLION, Some(COMPACT_AFTER_MS)),
     ]
 }
 
 /// The rows of the smoke run.
 fn smoke_settings() -> Vec<Setting> {
     // Unoptimized frames (the smoke run is a debug build) do not fit 4 KiB.
-    [false, true]
-        .into_iter()
-        .map(|guard_mappings| Setting {
-            initial_stack: 16 * KIB,
-            guard_mappings,
-            coroutines: SMOKE_COROUTINES,
-            relocate_every: 0,
-        })
-        .chain([Setting {
-            initial_stack: 16 * KIB,
-            guard_mappings: false,
-            coroutines: SMOKE_COROUTINES,
+    let plain = Setting {
+        initial_stack: 16 * KIB,
+        guard_mappings: false,
+        coroutines: SMOKE_COROUTINES,
+        relocate_every: 0,
+        park_on_future: false,
+        compact_after_ms: None,
+    };
+    vec![
+        plain,
+        Setting {
+            guard_mappings: true,
+            ..plain
+        },
+        Setting {
             relocate_every: RELOCATE_EVERY,
-        }])
-        .collect()
+            ..plain
+        },
+        Setting {
+            park_on_future: true,
+            compact_after_ms: Some(COMPACT_AFTER_MS),
+            ..plain
+        },
+    ]
 }
 
 /// Memory figures of this process, in bytes (mappings: a count).
@@ -157,6 +188,13 @@ struct Row {
     before: Memory,
     after: Memory,
     spawn_ns: f64,
+    compacted: u64,
+    /// From the end of the spawn phase to every stack compacted, per
+    /// coroutine (0 without compaction).
+    compact_ns: f64,
+    /// From the wake to every coroutine finished, per coroutine (0 when
+    /// the coroutines parked in `yield_now`).
+    resume_ns: f64,
 }
 
 impl Row {
@@ -165,44 +203,120 @@ impl Row {
     }
 }
 
-/// In the child: `n` coroutines with `initial_stack`, each makes a foreign
+/// A future every parked coroutine of a compacted row waits on.
+#[derive(Clone, Default)]
+struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<std::task::Waker>)>>);
+
+impl Gate {
+    fn open(&self) {
+        let wakers = {
+            let mut state = self.0.borrow_mut();
+            state.0 = true;
+            std::mem::take(&mut state.1)
+        };
+        wakers.into_iter().for_each(std::task::Waker::wake);
+    }
+
+    async fn opened(self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.0.borrow_mut();
+            if state.0 {
+                return std::task::Poll::Ready(());
+            }
+            state.1.push(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
+    }
+}
+
+/// In the child: `setting.coroutines` coroutines, each makes a foreign
 /// call (one in `relocate_every` inside a grown window) and parks;
-/// measures before and while they are parked.
-fn child(initial_stack: usize, n: usize, relocate_every: usize) {
-    let (before, after, parked, spawn_ns) = coffi::Builder::new()
+/// measures before and while they are parked (and compacted, if so set).
+fn child(setting: Setting) {
+    let Setting {
+        initial_stack,
+        coroutines: n,
+        relocate_every,
+        park_on_future,
+        compact_after_ms,
+        ..
+    } = setting;
+    let row = coffi::Builder::new()
         .initial_stack(initial_stack)
+        .compact_idle_stacks(compact_after_ms.map(std::time::Duration::from_millis))
         .run(move || {
             // Reading /proc needs more than a small window: measure in a
             // larger one (mapped here, before the baseline).
             let before = coffi::maybe_grow(256 * KIB, Memory::now);
+            let gate = Gate::default();
             let start = Instant::now();
             let mut handles = Vec::with_capacity(n);
             handles.extend((0..n).map(|i| {
+                let gate = gate.clone();
                 coffi::spawn(move || {
                     let sum = if relocate_every != 0 && i % relocate_every == 0 {
                         coffi::maybe_grow(initial_stack + 32 * KIB, || ffi::add(i as c_int, 1))
                     } else {
                         ffi::add(i as c_int, 1)
                     };
-                    coffi::yield_now();
+                    if park_on_future {
+                        coffi::wait(gate.opened());
+                    } else {
+                        coffi::yield_now();
+                    }
                     sum
                 })
             }));
             // Every coroutine now runs once: its foreign call, then it parks
-            // in `yield_now` behind this one.
+            // behind this one.
             coffi::yield_now();
             let spawn_ns = start.elapsed().as_nanos() as f64 / n as f64;
+            let compact_start = Instant::now();
+            if compact_after_ms.is_some() {
+                // Parks this coroutine too (in a larger window: starting the
+                // reactor's thread takes room): the scheduler compacts the
+                // others while it sleeps.
+                coffi::maybe_grow(256 * KIB, || {
+                    while (coffi::stats().compactions as usize) < n {
+                        coffi::sleep(std::time::Duration::from_millis(20));
+                    }
+                });
+            }
+            let compact_ns = compact_start.elapsed().as_nanos() as f64 / n as f64;
             let after = coffi::maybe_grow(256 * KIB, Memory::now);
+            let compacted = coffi::stats().compactions;
             let parked = handles.iter().filter(|h| !h.is_finished()).count();
+            let start = Instant::now();
+            gate.open();
             for (i, handle) in handles.into_iter().enumerate() {
                 assert_eq!(handle.join().ok(), Some(i as c_int + 1));
             }
-            (before, after, parked, spawn_ns)
+            let resume_ns = if park_on_future {
+                start.elapsed().as_nanos() as f64 / n as f64
+            } else {
+                0.0
+            };
+            Row {
+                setting,
+                parked,
+                before,
+                after,
+                spawn_ns,
+                compacted,
+                compact_ns: if compact_after_ms.is_some() {
+                    compact_ns
+                } else {
+                    0.0
+                },
+                resume_ns,
+            }
         })
         .expect("the coffi runtime starts");
-    let (b, a) = (before, after);
+    let (b, a) = (row.before, row.after);
     println!(
-        "ROW {parked} {} {} {} {} {} {} {} {} {} {} {spawn_ns}",
+        "ROW {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
+        row.parked,
         b.rss,
         b.shmem,
         b.anon,
@@ -213,6 +327,10 @@ fn child(initial_stack: usize, n: usize, relocate_every: usize) {
         a.anon,
         a.page_tables,
         a.mappings,
+        row.spawn_ns,
+        row.compacted,
+        row.resume_ns,
+        row.compact_ns,
     );
 }
 
@@ -236,6 +354,9 @@ fn parse_row(setting: Setting, output: &str) -> Option<Row> {
         before: memory(1)?,
         after: memory(6)?,
         spawn_ns: f.get(11)?.parse().ok()?,
+        compacted: f.get(12)?.parse().ok()?,
+        resume_ns: f.get(13)?.parse().ok()?,
+        compact_ns: f.get(14)?.parse().ok()?,
     })
 }
 
@@ -255,6 +376,10 @@ fn measure(exe: &std::path::Path, setting: Setting) -> Row {
         &setting.initial_stack.to_string(),
         &setting.coroutines.to_string(),
         &setting.relocate_every.to_string(),
+        &u8::from(setting.park_on_future).to_string(),
+        &setting
+            .compact_after_ms
+            .map_or("-".to_string(), |ms| ms.to_string()),
     ]);
     if setting.guard_mappings {
         command.env(GUARD_PAGES_ENV.0, GUARD_PAGES_ENV.1);
@@ -276,12 +401,18 @@ fn measure(exe: &std::path::Path, setting: Setting) -> Row {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--child") {
-        let arg = |i: usize| -> usize {
-            args.get(at + i)
-                .and_then(|s| s.parse().ok())
-                .expect("usage: parked --child INITIAL_STACK COROUTINES RELOCATE_EVERY")
-        };
-        child(arg(1), arg(2), arg(3));
+        const USAGE: &str =
+            "usage: parked --child INITIAL_STACK COROUTINES RELOCATE_EVERY ON_FUTURE COMPACT_MS|-";
+        let arg =
+            |i: usize| -> usize { args.get(at + i).and_then(|s| s.parse().ok()).expect(USAGE) };
+        child(Setting {
+            initial_stack: arg(1),
+            guard_mappings: false,
+            coroutines: arg(2),
+            relocate_every: arg(3),
+            park_on_future: arg(4) != 0,
+            compact_after_ms: args.get(at + 5).expect(USAGE).parse().ok(),
+        });
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not.
@@ -301,13 +432,13 @@ fn main() {
 
     println!();
     println!(
-        "| initial_stack | guard | relocated | live coroutines | resident / coroutine | stack pages (RssShmem) / coroutine | heap (RssAnon) / coroutine | page tables (VmPTE) / coroutine | mappings / 1000 coroutines | spawn + call + park / coroutine |"
+        "| initial_stack | guard | relocated | live coroutines | resident / coroutine | stack pages (RssShmem) / coroutine | heap (RssAnon) / coroutine | page tables (VmPTE) / coroutine | mappings / 1000 coroutines | spawn + call + park / coroutine | parked on | compacted | idle + compaction / coroutine | wake + resume + finish / coroutine |"
     );
-    println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
     for row in &rows {
         let s = row.setting;
         println!(
-            "| {} KiB | {} | {} | {} ({} parked) | {:.2} KiB | {:.2} KiB | {:.2} KiB | {:.2} KiB | {:.1} | {:.0} ns |",
+            "| {} KiB | {} | {} | {} ({} parked) | {:.2} KiB | {:.2} KiB | {:.2} KiB | {:.2} KiB | {:.1} | {:.0} ns | {} | {} | {} | {} |",
             s.initial_stack / KIB,
             if s.guard_mappings {
                 "own mapping (COFFI_GUARD_PAGES=mapping)"
@@ -326,6 +457,22 @@ fn main() {
             row.per(|m| m.page_tables) / KIB as f64,
             row.per(|m| m.mappings) * 1000.0,
             row.spawn_ns,
+            match (s.park_on_future, s.compact_after_ms) {
+                (false, _) => "yield_now".to_string(),
+                (true, None) => "a future".to_string(),
+                (true, Some(ms)) => format!("a future, compacted after {ms} ms"),
+            },
+            row.compacted,
+            if s.compact_after_ms.is_some() {
+                format!("{:.0} ns", row.compact_ns)
+            } else {
+                "-".to_string()
+            },
+            if s.park_on_future {
+                format!("{:.0} ns", row.resume_ns)
+            } else {
+                "-".to_string()
+            },
         );
     }
     for row in rows.iter().filter(|r| r.setting.relocate_every != 0) {
@@ -333,7 +480,11 @@ fn main() {
         let grown = s.coroutines.div_ceil(s.relocate_every);
         let first = rows
             .iter()
-            .find(|r| r.setting.relocate_every == 0 && !r.setting.guard_mappings)
+            .find(|r| {
+                r.setting.relocate_every == 0
+                    && !r.setting.guard_mappings
+                    && r.setting.compact_after_ms.is_none()
+            })
             .map_or(0.0, |r| r.per(|m| m.mappings));
         let extra = row.per(|m| m.mappings) - first;
         println!(

@@ -31,10 +31,13 @@
 //! instead of faulting into the handler. So compaction is off unless the
 //! program asks for it, and its documentation says so.
 
+mod registry;
+mod switch_depth;
+
 use crate::os;
 use std::cell::UnsafeCell;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 
 const RESIDENT: u8 = 0;
 const COMPACTING: u8 = 1;
@@ -44,11 +47,6 @@ const RESTORING: u8 = 3;
 /// `MADV_GUARD_REMOVE` (Linux 6.13).
 const MADV_GUARD_REMOVE: libc::c_int = 103;
 
-/// Bytes below the stack pointer a parked coroutine recorded in `suspend`
-/// that the switch itself still writes (return address, callee-saved
-/// registers): kept with the used bytes.
-pub(crate) const SUSPEND_SLACK: usize = 512;
-
 /// Where a compacted stack's bytes go back to.
 #[derive(Debug, Default)]
 struct Saved {
@@ -57,7 +55,8 @@ struct Saved {
     /// The guarded pages: `[guard, guard + guard_len)`.
     guard: usize,
     guard_len: usize,
-    /// The bytes from the stack pointer (less [`SUSPEND_SLACK`]) to the top.
+    /// The bytes from the stack pointer (less what the switch wrote below
+    /// it: [`switch_depth`]) to the top.
     bytes: Vec<u8>,
 }
 
@@ -267,7 +266,10 @@ impl super::CoroutineStack {
             return false;
         };
         let first = self.first();
-        let sp = self.parked_sp.get().saturating_sub(SUSPEND_SLACK);
+        let sp = self
+            .parked_sp
+            .get()
+            .saturating_sub(switch_depth::below_recorded_sp());
         if self.windows().count() != 1
             || self.spare_len() != 0
             || self.blocking_calls.get() != 0
@@ -440,94 +442,5 @@ impl Drop for ChunkTable {
         if let Some(index) = self.registered.take() {
             registry::remove(index);
         }
-    }
-}
-
-/// The process-wide list of chunks with compaction tables: lock-free and
-/// allocation-free, so the fault handler can read it.
-mod registry {
-    use super::{AtomicPtr, AtomicUsize, Compaction, Ordering};
-
-    /// Chunks with tables at once in the whole process: 64 million
-    /// coroutines in chunks of 1024.
-    const SLOTS: usize = 1 << 16;
-
-    const FREE: usize = 0;
-    const WRITING: usize = 1;
-    const READY: usize = 2;
-
-    struct Slot {
-        state: AtomicUsize,
-        start: AtomicUsize,
-        end: AtomicUsize,
-        cell: AtomicUsize,
-        table: AtomicPtr<AtomicPtr<Compaction>>,
-    }
-
-    #[allow(
-        clippy::declare_interior_mutable_const,
-        reason = "the constant initialises each slot of the static table"
-    )]
-    const EMPTY: Slot = Slot {
-        state: AtomicUsize::new(FREE),
-        start: AtomicUsize::new(0),
-        end: AtomicUsize::new(0),
-        cell: AtomicUsize::new(0),
-        table: AtomicPtr::new(std::ptr::null_mut()),
-    };
-
-    static TABLE: [Slot; SLOTS] = [EMPTY; SLOTS];
-    /// Slots ever used: the handler looks no further.
-    static USED: AtomicUsize = AtomicUsize::new(0);
-
-    /// Enters the chunk `[start, end)` of `cell`-byte cells; `None` when the
-    /// table is full.
-    pub(super) fn insert(
-        start: usize,
-        end: usize,
-        cell: usize,
-        table: *const AtomicPtr<Compaction>,
-    ) -> Option<usize> {
-        let index = TABLE.iter().position(|slot| {
-            slot.state
-                .compare_exchange(FREE, WRITING, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
-        })?;
-        let slot = &TABLE[index];
-        slot.start.store(start, Ordering::Relaxed);
-        slot.end.store(end, Ordering::Relaxed);
-        slot.cell.store(cell, Ordering::Relaxed);
-        slot.table.store(table.cast_mut(), Ordering::Relaxed);
-        USED.fetch_max(index + 1, Ordering::Release);
-        slot.state.store(READY, Ordering::Release);
-        Some(index)
-    }
-
-    pub(super) fn remove(index: usize) {
-        TABLE[index].state.store(FREE, Ordering::Release);
-    }
-
-    /// The table entry of the cell holding `addr`, and the offset of `addr`
-    /// in the cell (async-signal-safe).
-    pub(super) fn find(addr: usize) -> Option<(&'static AtomicPtr<Compaction>, usize)> {
-        let used = USED.load(Ordering::Acquire);
-        TABLE[..used].iter().find_map(|slot| {
-            if slot.state.load(Ordering::Acquire) != READY {
-                return None;
-            }
-            let (start, end) = (
-                slot.start.load(Ordering::Relaxed),
-                slot.end.load(Ordering::Relaxed),
-            );
-            if !(start <= addr && addr < end) {
-                return None;
-            }
-            let cell_len = slot.cell.load(Ordering::Relaxed);
-            let (cell, offset) = ((addr - start) / cell_len, (addr - start) % cell_len);
-            let table = slot.table.load(Ordering::Relaxed);
-            // SAFETY: a ready slot's table has a cell for every address of
-            // its range, and lives until the slot is removed.
-            Some((unsafe { &*table.add(cell) }, offset))
-        })
     }
 }
