@@ -8,8 +8,11 @@
 
 mod common;
 
-use coffi::__private::run_callback;
-use common::{IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, run_in_child};
+use coffi::__private::{blocking_call, run_callback};
+use common::{
+    IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, read_top, run_in_child,
+    store_adjusted,
+};
 use std::ffi::c_void;
 use std::future::Future;
 use std::pin::Pin;
@@ -258,4 +261,61 @@ fn strict_mode_still_checks_shims_on_a_stack_that_was_compacted() {
         "stale-after-compaction",
     );
     assert_died_with(&out, &["coffi strict mode: write to", "old window 0"]);
+}
+
+/// "C" on a helper thread that reads the calling coroutine's buffer (passed
+/// in the frame) for 50 ms: the coroutine is parked meanwhile.
+unsafe extern "C" fn reading_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes a valid top pointer.
+    let top0 = unsafe { read_top(top) };
+    // SAFETY: `a` is this call's BufferFrame (a heap copy of it).
+    let buffer = unsafe { (*a.cast::<BufferFrame>()).buffer };
+    let mut sum = 0i32;
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_millis(50) {
+        // SAFETY: the buffer lives in the caller's frame for the whole call.
+        sum = (0..256)
+            .map(|i| i32::from(unsafe { buffer.add(i).read_volatile() }))
+            .sum();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // SAFETY: `a` is this call's frame.
+    unsafe { store_adjusted(a, top, top0, sum) };
+}
+
+/// The frame of `reading_shim`: the result first, as `store_adjusted`
+/// writes it.
+#[repr(C)]
+struct BufferFrame {
+    r: i32,
+    buffer: *const u8,
+}
+
+#[test]
+fn a_coroutine_with_a_blocking_call_in_flight_is_not_compacted() {
+    let (sum, compactions) = compacting()
+        .run(|| {
+            let h = coffi::spawn(|| {
+                let buffer = [3u8; 256];
+                let mut frame = BufferFrame {
+                    r: -1,
+                    buffer: buffer.as_ptr(),
+                };
+                // SAFETY: the shim takes a BufferFrame.
+                unsafe { blocking_call("reading", reading_shim, &raw mut frame) };
+                // Only this coroutine parks in this runtime (the main one
+                // yields): no compaction may have happened during the call.
+                (frame.r, coffi::stats().compactions)
+            });
+            while !h.is_finished() {
+                coffi::yield_now();
+            }
+            h.join().unwrap()
+        })
+        .unwrap();
+    assert_eq!(sum, 3 * 256);
+    assert_eq!(
+        compactions, 0,
+        "a stack was compacted under a blocking call"
+    );
 }
