@@ -22,9 +22,15 @@
 //! its stack first); a row parked the same way without compaction gives the
 //! baseline.
 //!
+//! Then, in this process, what compaction costs coroutines woken round
+//! robin (`parked/round_robin.rs`).
+//!
 //! `cargo bench -p coffi-tests --bench parked`. Without `--bench` (as built
 //! and run by `cargo test --benches`) it makes a 1000-coroutine smoke run of
 //! the 16 KiB rows.
+
+#[path = "parked/round_robin.rs"]
+mod round_robin;
 
 use coffi_tests::ffi;
 use core::ffi::c_int;
@@ -507,7 +513,10 @@ fn main() {
             );
         }
     }
-    if !bench {
+    if bench {
+        round_robin::report(10_000, 100);
+    } else {
+        round_robin::report(100, 3);
         println!("\n(smoke run outside `cargo bench`)");
     }
 }
