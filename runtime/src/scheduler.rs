@@ -75,13 +75,19 @@ enum State {
 struct Slot {
     task: Option<Box<Task>>,
     state: State,
-    /// Times the coroutine parked, to tell its entries in the idle queue
-    /// apart (only counted when the runtime compacts idle stacks).
+    /// Times the coroutine parked, to tell whether it parked again since
+    /// its entry in the idle queue was made (only counted when the runtime
+    /// compacts idle stacks).
     parkings: u64,
+    /// Whether the idle queue holds an entry for the coroutine: one at a
+    /// time, however often it parks.
+    queued: bool,
 }
 
-/// A coroutine that parked, in the order they parked: the candidates for
-/// idle-stack compaction.
+/// A coroutine that parked, in about the order they parked: the
+/// candidates for idle-stack compaction. A coroutine woken and parked again
+/// before its entry comes due goes to the back, so it is compacted between
+/// one and two thresholds after its last parking.
 struct IdleEntry {
     key: usize,
     /// The parking this entry is for (`Slot::parkings` then).
@@ -126,6 +132,11 @@ pub(crate) struct Runtime {
     idle: RefCell<VecDeque<IdleEntry>>,
     /// Resumes so far, to look for idle stacks every [`COMPACT_EVERY`].
     resumes: Cell<u64>,
+    /// The time at the last look (or wake from sleep): parkings are
+    /// stamped with it, which saves reading the clock on every one. It runs
+    /// behind by at most [`COMPACT_EVERY`] resumes, so a stack may be
+    /// compacted that much early.
+    clock: Cell<Instant>,
 }
 
 /// What the helper threads of blocking foreign calls may be.
@@ -204,6 +215,7 @@ impl Runtime {
             compact_after,
             idle: RefCell::new(VecDeque::new()),
             resumes: Cell::new(0),
+            clock: Cell::new(Instant::now()),
         }
     }
 
@@ -259,6 +271,7 @@ impl Runtime {
             })),
             state: State::Ready,
             parkings: 0,
+            queued: false,
         });
         self.ready.borrow_mut().push_back(key);
         bump(&ctx().stats.spawned);
@@ -362,6 +375,7 @@ impl Runtime {
             return false;
         };
         let now = Instant::now();
+        self.clock.set(now);
         let mut budget = budget;
         loop {
             if budget == 0 {
@@ -381,18 +395,25 @@ impl Runtime {
             let Some(entry) = entry else {
                 return false;
             };
-            let slots = self.slots.borrow();
-            let Some(Slot {
-                task: Some(task),
-                state: State::Parked(_),
-                parkings,
-            }) = slots.get(entry.key)
-            else {
+            let mut slots = self.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(entry.key) else {
                 continue;
             };
-            if *parkings != entry.parking {
+            let (State::Parked(_), Some(task)) = (slot.state, &slot.task) else {
+                slot.queued = false;
+                continue;
+            };
+            if slot.parkings != entry.parking {
+                // Woken and parked again since: look again a threshold
+                // from now.
+                self.idle.borrow_mut().push_back(IdleEntry {
+                    key: entry.key,
+                    parking: slot.parkings,
+                    since: now,
+                });
                 continue;
             }
+            slot.queued = false;
             // SAFETY: the coroutine is parked: it runs again only through
             // `as_running`, which restores its stack first; the backing is
             // this runtime's.
@@ -509,7 +530,11 @@ pub(crate) fn schedule(runtime: &Runtime) {
             if !runtime.woken_rx.is_empty() {
                 continue;
             }
-            if let Some(key) = runtime.sleep_until_woken(runtime.next_compaction()) {
+            let woken = runtime.sleep_until_woken(runtime.next_compaction());
+            if runtime.compact_after.is_some() {
+                runtime.clock.set(Instant::now());
+            }
+            if let Some(key) = woken {
                 runtime.make_ready(key);
             }
             continue;
@@ -577,11 +602,14 @@ fn resume(runtime: &Runtime, key: usize) {
     slot.task = Some(task);
     if matches!(state, State::Parked(_)) && runtime.compact_after.is_some() {
         slot.parkings += 1;
-        runtime.idle.borrow_mut().push_back(IdleEntry {
-            key,
-            parking: slot.parkings,
-            since: Instant::now(),
-        });
+        if !slot.queued {
+            slot.queued = true;
+            runtime.idle.borrow_mut().push_back(IdleEntry {
+                key,
+                parking: slot.parkings,
+                since: runtime.clock.get(),
+            });
+        }
     }
 }
 

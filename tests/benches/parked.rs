@@ -23,7 +23,7 @@
 //! baseline.
 //!
 //! Then, in this process, what compaction costs coroutines woken round
-//! robin (`parked/round_robin.rs`).
+//! robin (`parked/round_robin.rs`; `-- --round-robin` runs only that).
 //!
 //! `cargo bench -p coffi-tests --bench parked`. Without `--bench` (as built
 //! and run by `cargo test --benches`) it makes a 1000-coroutine smoke run of
@@ -419,6 +419,10 @@ fn main() {
             park_on_future: arg(4) != 0,
             compact_after_ms: args.get(at + 5).expect(USAGE).parse().ok(),
         });
+        return;
+    }
+    if args.iter().any(|a| a == "--round-robin") {
+        round_robin::report(10_000, 100);
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not.

@@ -12,6 +12,9 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
+/// Runs of each setting; the table shows the median.
+const REPEATS: usize = 5;
+
 /// One coroutine's wake-up: set, and the waker of its parking.
 type Bell = Rc<RefCell<(bool, Option<Waker>)>>;
 
@@ -88,17 +91,29 @@ pub fn report(coroutines: usize, rounds: usize) {
         ("after 1 s (not reached)", Some(Duration::from_secs(1))),
         ("after 0 (every parking)", Some(Duration::ZERO)),
     ];
-    // A first, untimed pass warms the heap and the stacks.
+    // A first, untimed pass warms the heap and the stacks; then the
+    // settings take turns, and each keeps its median.
     measure(coroutines, 2, None);
+    let mut runs: Vec<Vec<(f64, u64)>> = vec![Vec::new(); settings.len()];
+    for _ in 0..REPEATS {
+        for (runs, &(_, after)) in runs.iter_mut().zip(&settings) {
+            runs.push(measure(coroutines, rounds, after));
+        }
+    }
     let rows: Vec<_> = settings
         .iter()
-        .map(|&(name, after)| (name, measure(coroutines, rounds, after)))
+        .zip(runs)
+        .map(|(&(name, _), mut runs)| {
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (name, runs[runs.len() / 2])
+        })
         .collect();
     let base = rows[0].1.0;
     println!();
     println!(
         "Round-robin wakes ({coroutines} coroutines parked on futures, {rounds} rounds; each wake \
-         resumes one, which calls `ffi::add` and parks again):"
+         resumes one, which calls `ffi::add` and parks again; median of {REPEATS} runs, the \
+         settings taking turns):"
     );
     println!();
     println!("| compaction | per wake | against off | stacks compacted |");
