@@ -268,6 +268,8 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
         }' "$out/parked.log"
         echo
         sed -n '/^Relocated row:/p; /^(the COFFI_GUARD_PAGES/p' "$out/parked.log"
+        echo
+        sed -n '/^Round-robin wakes/,$p' "$out/parked.log"
     } >>"$report"
 fi
 
