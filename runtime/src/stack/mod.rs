@@ -277,7 +277,8 @@ pub(crate) struct FirstWindow {
 // `limit`..`bottom`, is far larger than MIN_STACK_SIZE (a page at least),
 // and stays mapped until the coroutine is dropped (it is part of a chunk,
 // which the pool unmaps when it is dropped, after every coroutine: see
-// `Runtime`'s fields).
+// `Runtime`'s fields). Compaction guards part of it only while the
+// coroutine is parked, and any access brings it back first.
 unsafe impl corosensei::stack::Stack for FirstWindow {
     fn base(&self) -> corosensei::stack::StackPointer {
         corosensei::stack::StackPointer::new(self.base).expect("window top is not null")
