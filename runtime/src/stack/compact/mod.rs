@@ -31,8 +31,12 @@
 //! instead of faulting into the handler. So compaction is off unless the
 //! program asks for it, and its documentation says so.
 
+mod io;
 mod registry;
 mod switch_depth;
+mod table;
+
+pub(crate) use table::ChunkTable;
 
 use crate::os;
 use std::cell::UnsafeCell;
@@ -124,10 +128,10 @@ impl Compaction {
         saved.guard = region.guard;
         saved.guard_len = region.guard_len;
         saved.bytes.resize(region.used, 0);
-        if let Err(err) = read_exact_at(self.fd, &mut saved.bytes, saved.offset) {
+        if let Err(err) = io::read_exact_at(self.fd, &mut saved.bytes, saved.offset) {
             // The guard stays until the bytes are back: restoring with the
             // bytes unread would lose them, so give up loudly.
-            fail("reading a parked coroutine's stack to compact it", err);
+            io::fail("reading a parked coroutine's stack to compact it", err);
         }
         os::punch_hole_raw(
             self.fd,
@@ -171,8 +175,8 @@ impl Compaction {
         // SAFETY: the caller won the exchange to `RESTORING` (or is the only
         // thread of a forked child): no other thread touches `saved`.
         let saved = unsafe { &*self.saved.get() };
-        if let Err(err) = write_all_at(self.fd, &saved.bytes, saved.offset) {
-            fail("writing a compacted coroutine's stack back", err);
+        if let Err(err) = io::write_all_at(self.fd, &saved.bytes, saved.offset) {
+            io::fail("writing a compacted coroutine's stack back", err);
         }
         if unguard {
             // SAFETY: the guard this stack's compaction installed; the bytes
@@ -185,7 +189,7 @@ impl Compaction {
                 )
             };
             if rc != 0 {
-                fail(
+                io::fail(
                     "removing the guard of a compacted coroutine's stack",
                     std::io::Error::last_os_error(),
                 );
@@ -329,118 +333,6 @@ impl super::CoroutineStack {
                 compaction.restore();
             }
             entry.store(std::ptr::null_mut(), Ordering::Release);
-        }
-    }
-}
-
-/// Reports a failure that leaves a compacted stack without its bytes, and
-/// ends the process (with `write(2)`: this may run in a fault handler).
-fn fail(what: &str, err: std::io::Error) -> ! {
-    let mut msg = [0u8; 256];
-    let mut out = &mut msg[..];
-    let _ = std::io::Write::write_fmt(
-        &mut out,
-        format_args!("coffi: idle-stack compaction: {what} failed: {err}; aborting\n"),
-    );
-    let len = 256 - out.len();
-    // SAFETY: write(2) of our buffer to stderr; abort(3) ends the process.
-    unsafe {
-        libc::write(2, msg.as_ptr().cast(), len);
-        libc::abort();
-    }
-}
-
-fn read_exact_at(fd: RawFd, buf: &mut [u8], offset: usize) -> std::io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        // SAFETY: `buf[done..]` is writable for its length.
-        let n = unsafe {
-            libc::pread(
-                fd,
-                buf[done..].as_mut_ptr().cast(),
-                buf.len() - done,
-                (offset + done) as libc::off_t,
-            )
-        };
-        match n {
-            n if n > 0 => done += n as usize,
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            _ => {
-                let err = std::io::Error::last_os_error();
-                if err.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(err);
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn write_all_at(fd: RawFd, buf: &[u8], offset: usize) -> std::io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        // SAFETY: `buf[done..]` is readable for its length.
-        let n = unsafe {
-            libc::pwrite(
-                fd,
-                buf[done..].as_ptr().cast(),
-                buf.len() - done,
-                (offset + done) as libc::off_t,
-            )
-        };
-        if n < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() != std::io::ErrorKind::Interrupted {
-                return Err(err);
-            }
-            continue;
-        }
-        done += n as usize;
-    }
-    Ok(())
-}
-
-/// A chunk's table of compacted stacks, by cell, and its entry in the
-/// process-wide registry the fault handler reads.
-pub(crate) struct ChunkTable {
-    cells: Box<[AtomicPtr<Compaction>]>,
-    registered: Option<usize>,
-}
-
-impl ChunkTable {
-    /// A table for the `cells` cells of `cell` bytes of the chunk mapped at
-    /// `addr`; `None` when the registry is full (compaction then leaves the
-    /// chunk's stacks alone).
-    pub(crate) fn new(addr: usize, cell: usize, cells: usize) -> Option<ChunkTable> {
-        let table: Box<[AtomicPtr<Compaction>]> = (0..cells)
-            .map(|_| AtomicPtr::new(std::ptr::null_mut()))
-            .collect();
-        let registered = registry::insert(addr, addr + cell * cells, cell, table.as_ptr())?;
-        Some(ChunkTable {
-            cells: table,
-            registered: Some(registered),
-        })
-    }
-
-    /// The entry of cell `i`.
-    pub(crate) fn entry(&self, i: usize) -> *const AtomicPtr<Compaction> {
-        &self.cells[i]
-    }
-
-    /// Every compacted stack of the chunk.
-    pub(crate) fn compacted(&self) -> impl Iterator<Item = &Compaction> {
-        self.cells.iter().filter_map(|entry| {
-            // SAFETY: a set entry points to a live `Compaction` (see
-            // `restore_for_fault`).
-            unsafe { entry.load(Ordering::Acquire).as_ref() }
-        })
-    }
-}
-
-impl Drop for ChunkTable {
-    fn drop(&mut self) {
-        if let Some(index) = self.registered.take() {
-            registry::remove(index);
         }
     }
 }
