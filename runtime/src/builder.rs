@@ -56,6 +56,7 @@ pub struct Builder {
     strict: bool,
     blocking_threads: usize,
     slow_call_warning: Option<Duration>,
+    compact_idle_stacks: Option<Duration>,
 }
 
 /// Default most helper threads for blocking foreign calls at once.
@@ -86,6 +87,7 @@ impl Builder {
             strict: false,
             blocking_threads: DEFAULT_BLOCKING_THREADS,
             slow_call_warning: None,
+            compact_idle_stacks: None,
         }
     }
 
@@ -184,6 +186,44 @@ impl Builder {
         self
     }
 
+    /// Compacts the stack of a coroutine parked (in `join` or
+    /// [`wait`](crate::wait)) for longer than `idle`: its few used bytes go
+    /// to the heap and its stack page back to the system, and they come back
+    /// at the same addresses before it resumes, or as soon as any thread
+    /// touches them. A million such coroutines take about 1 KiB each instead
+    /// of about 4.6 KiB. Off by default (`None`).
+    ///
+    /// Compaction covers every access made by code, from any thread, but not
+    /// one made by the kernel for another thread: a system call that reads
+    /// or writes a compacted stack (another thread `read(2)`ing into a
+    /// buffer on it, a `futex` wait on a lock word living there) fails with
+    /// `EFAULT`. Enable it only where no other thread hands such pointers to
+    /// the kernel while their coroutine is parked. It needs guard regions
+    /// (Linux 6.15), and is off under valgrind or with
+    /// `COFFI_GUARD_PAGES=mapping`. A compacted coroutine pays a page
+    /// allocation and two system calls to resume (see `BENCHMARKS.md`); a
+    /// coroutine whose stack has grown, or with a blocking call in flight,
+    /// is never compacted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let compacted = coffi::Builder::new()
+    ///     .compact_idle_stacks(Some(Duration::ZERO))
+    ///     .run(|| {
+    ///         let h = coffi::spawn(|| coffi::sleep(Duration::from_millis(50)));
+    ///         coffi::sleep(Duration::from_millis(10));
+    ///         let compacted = coffi::stats().compactions;
+    ///         h.join().unwrap();
+    ///         compacted
+    ///     })
+    ///     .unwrap();
+    /// # let _ = compacted;
+    /// ```
+    pub fn compact_idle_stacks(mut self, idle: Option<Duration>) -> Self {
+        self.compact_idle_stacks = idle;
+        self
+    }
+
     /// Runs `f` as the main coroutine of a new runtime on this thread, and
     /// every coroutine it spawns, until all have finished; returns what `f`
     /// returned.
@@ -248,13 +288,17 @@ impl Builder {
         crate::panic_hook::install();
         let _alt_stack = fault::AltStack::ensure();
         let sched = SchedulerStack::allocate(self.scheduler_stack)?;
-        let pool = StackPool::new(initial, max)?;
+        let compact_after = self
+            .compact_idle_stacks
+            .filter(|_| os::guard_regions::supported());
+        let pool = StackPool::new(initial, max, compact_after.is_some())?;
         let runtime = Runtime::new(
             pool,
             BlockingConfig {
                 max_threads: self.blocking_threads,
                 stack_size: self.scheduler_stack,
             },
+            compact_after,
         );
         ctx.stats.reset(initial);
         ctx.strict.set(self.strict);

@@ -1,5 +1,6 @@
 //! The fault handler: turns a stack overflow past a guard page, or a strict
-//! mode write into an old window, into a clear message and an abort.
+//! mode write into an old window, into a clear message and an abort; brings
+//! a compacted coroutine's stack back when any thread touches it.
 //!
 //! It runs on an alternate signal stack (a fault on a full stack cannot push
 //! a signal frame there) and chains to the previous handler for every fault
@@ -144,6 +145,11 @@ extern "C" fn on_fault(
 ) {
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
     let addr = unsafe { (*info).si_addr() } as usize;
+    // A compacted coroutine's stack, touched by any thread: its bytes come
+    // back and the access runs again.
+    if signal == libc::SIGSEGV && crate::stack::compact::restore_for_fault(addr) {
+        return;
+    }
     if !IN_HANDLER.with(|h| h.replace(true)) {
         let mut msg = MessageBuf {
             bytes: [0; 768],

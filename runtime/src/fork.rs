@@ -212,8 +212,23 @@ fn give_child_its_own_stacks(
     os::replace_fd(copy, backing.as_raw_fd())?;
     let mut result = Ok(());
     let mapped = runtime.with_pool(|pool| {
+        for chunk in pool.chunks() {
+            // SAFETY: nothing runs on a window while this runs off the
+            // windows; the copy holds the chunk's bytes.
+            if let Err(err) = unsafe { chunk.remap(backing) } {
+                result = Err(err);
+            }
+        }
         pool.for_each_stack(|stack| {
             for window in stack.mapped_windows() {
+                if window.is_carved() {
+                    // Mapped again with its chunk: only strict mode's
+                    // protections inside it are to be made again.
+                    if let Err(err) = crate::stack::strict::reprotect(stack, &window) {
+                        result = Err(err);
+                    }
+                    continue;
+                }
                 // SAFETY: a window of `stack`; nothing runs on it while
                 // this runs off the windows; the copy holds its bytes.
                 if let Err(err) = unsafe { stack.remap(&window, backing, Sharing::Shared) } {

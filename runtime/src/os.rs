@@ -44,13 +44,20 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                     format!(
                         "coffi: {what} failed: the process has {maps} memory mappings and \
                          vm.max_map_count is {max}; coffi leaves {headroom} of them to the rest \
-                         of the process, and each live coroutine needs {per} and {per} more per \
-                         relocation. Raise it with `sysctl -w vm.max_map_count={}`",
+                         of the process. {per}, and each grown window of a relocated coroutine \
+                         {grown} more. Raise it with `sysctl -w vm.max_map_count={}`",
                         max.saturating_mul(4),
                         headroom = map_limit::HEADROOM,
                         per = match guard_regions::mappings_per_window() {
-                            1 => "1 mapping",
-                            _ => "2 mappings (window + guard)",
+                            1 => "The first windows of up to 1024 coroutines share 1 mapping",
+                            _ =>
+                                "Without guard regions (an older kernel, valgrind or \
+                                  COFFI_GUARD_PAGES=mapping) each live coroutine needs 2 \
+                                  mappings (window + guard)",
+                        },
+                        grown = match guard_regions::mappings_per_window() {
+                            1 => "needs 2",
+                            _ => "needs 3",
                         },
                     ),
                 )
@@ -59,7 +66,8 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
                     ErrorKind::OutOfMemory,
                     format!(
                         "coffi: {what} failed: out of memory or address space ({err}); \
-                         check RLIMIT_AS (`ulimit -v`) and lower Builder::max_stack"
+                         check RLIMIT_AS (`ulimit -v`), and lower Builder::max_stack or \
+                         Builder::initial_stack"
                     ),
                 )
             }
@@ -68,9 +76,9 @@ pub(crate) fn os_error(what: &str, err: io::Error) -> Error {
             ErrorKind::FileSizeLimit,
             format!(
                 "coffi: {what} failed: the stacks of a runtime live in one sparse file of \
-                 Builder::max_stack plus 64 KiB per live coroutine, and the file size limit \
-                 (RLIMIT_FSIZE, {} bytes) is below that; raise it (`ulimit -f`) or lower \
-                 Builder::max_stack",
+                 Builder::max_stack plus 128 KiB per coroutine slot, in chunks of up to 1024 \
+                 slots, and the file size limit (RLIMIT_FSIZE, {} bytes) is below that; raise \
+                 it (`ulimit -f`) or lower Builder::max_stack",
                 file_size_limit()
             ),
         ),
@@ -243,6 +251,22 @@ pub(crate) unsafe fn protect(addr: usize, len: usize, writable: bool) -> io::Res
     }
 }
 
+/// Makes a range this crate mapped inaccessible: a guard made of its own
+/// mapping, where guard regions are missing (it splits the mapping it is
+/// part of).
+///
+/// # Safety
+///
+/// The range must be part of a mapping this crate owns and hold no data.
+pub(crate) unsafe fn protect_none(addr: usize, len: usize) -> io::Result<()> {
+    // SAFETY: the caller owns the range and keeps nothing in it.
+    if unsafe { libc::mprotect(addr as *mut libc::c_void, len, libc::PROT_NONE) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Creates the sparse shared-memory object that backs a runtime's stacks.
 pub(crate) fn memfd() -> io::Result<OwnedFd> {
     // SAFETY: the name is a NUL-terminated literal.
@@ -311,6 +335,11 @@ pub(crate) fn replace_fd(new: OwnedFd, target: std::os::fd::RawFd) -> io::Result
 
 /// Frees the physical pages of `[offset, offset + len)` of the backing object.
 pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
+    punch_hole_raw(fd.as_raw_fd(), offset, len);
+}
+
+/// [`punch_hole`] on a descriptor number.
+pub(crate) fn punch_hole_raw(fd: std::os::fd::RawFd, offset: usize, len: usize) {
     if len == 0 {
         return;
     }
@@ -321,7 +350,7 @@ pub(crate) fn punch_hole(fd: &OwnedFd, offset: usize, len: usize) {
     // failure only means the pages stay resident until the runtime ends.
     unsafe {
         libc::fallocate(
-            fd.as_raw_fd(),
+            fd,
             libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
             offset,
             len,

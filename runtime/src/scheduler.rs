@@ -24,7 +24,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::{Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 /// Scheduler-stack bytes left to the frames of `Coroutine::resume` below the
 /// point where the scheduler reads its stack pointer; foreign calls start
@@ -74,13 +75,40 @@ enum State {
 struct Slot {
     task: Option<Box<Task>>,
     state: State,
+    /// Times the coroutine parked, to tell whether it parked again since
+    /// its entry in the idle queue was made (only counted when the runtime
+    /// compacts idle stacks).
+    parkings: u64,
+    /// Whether the idle queue holds an entry for the coroutine: one at a
+    /// time, however often it parks.
+    queued: bool,
 }
+
+/// A coroutine that parked, in about the order they parked: the
+/// candidates for idle-stack compaction. A coroutine woken and parked again
+/// before its entry comes due goes to the back, so it is compacted between
+/// one and two thresholds after its last parking.
+struct IdleEntry {
+    key: usize,
+    /// The parking this entry is for (`Slot::parkings` then).
+    parking: u64,
+    since: Instant,
+}
+
+/// Resumes between two looks for stacks idle long enough to compact.
+const COMPACT_EVERY: u64 = 256;
+
+/// Stacks compacted at most per look, so that ready coroutines and wakes
+/// wait for a few hundred microseconds at most.
+const COMPACT_BATCH: usize = 64;
 
 /// The state of one `run`.
 pub(crate) struct Runtime {
+    /// Declared before the pool: fields drop in order, and a coroutine
+    /// must be dropped while its stack's chunk is still mapped.
+    slots: RefCell<Slab<Slot>>,
     pool: RefCell<StackPool>,
     backing: RawFd,
-    slots: RefCell<Slab<Slot>>,
     ready: RefCell<VecDeque<usize>>,
     /// The running coroutine's key.
     running: Cell<Option<usize>>,
@@ -97,6 +125,18 @@ pub(crate) struct Runtime {
     /// Helper threads for blocking foreign calls, started on first use.
     blocking: std::cell::OnceCell<BlockingPool>,
     blocking_config: BlockingConfig,
+    /// How long a coroutine stays parked before its stack is compacted
+    /// (`Builder::compact_idle_stacks`; `None`: never).
+    compact_after: Option<Duration>,
+    /// Parked coroutines, oldest first, while compaction is on.
+    idle: RefCell<VecDeque<IdleEntry>>,
+    /// Resumes so far, to look for idle stacks every [`COMPACT_EVERY`].
+    resumes: Cell<u64>,
+    /// The time at the last look (or wake from sleep): parkings are
+    /// stamped with it, which saves reading the clock on every one. It runs
+    /// behind by at most [`COMPACT_EVERY`] resumes, so a stack may be
+    /// compacted that much early.
+    clock: Cell<Instant>,
 }
 
 /// What the helper threads of blocking foreign calls may be.
@@ -152,7 +192,11 @@ impl Wake for CoroutineWaker {
 
 impl Runtime {
     /// A runtime whose coroutines take their stacks from `pool`.
-    pub(crate) fn new(pool: StackPool, blocking_config: BlockingConfig) -> Self {
+    pub(crate) fn new(
+        pool: StackPool,
+        blocking_config: BlockingConfig,
+        compact_after: Option<Duration>,
+    ) -> Self {
         let (woken_tx, woken_rx) = async_channel::unbounded();
         Runtime {
             backing: pool.fd().as_raw_fd(),
@@ -168,6 +212,10 @@ impl Runtime {
             woken_rx,
             blocking: std::cell::OnceCell::new(),
             blocking_config,
+            compact_after,
+            idle: RefCell::new(VecDeque::new()),
+            resumes: Cell::new(0),
+            clock: Cell::new(Instant::now()),
         }
     }
 
@@ -222,6 +270,8 @@ impl Runtime {
                 yielder: ptr::null(),
             })),
             state: State::Ready,
+            parkings: 0,
+            queued: false,
         });
         self.ready.borrow_mut().push_back(key);
         bump(&ctx().stats.spawned);
@@ -317,6 +367,89 @@ impl Runtime {
         }
     }
 
+    /// Compacts the stacks of up to `budget` coroutines parked for longer
+    /// than `compact_after` (nothing when compaction is off); returns
+    /// whether more are due.
+    fn compact_idle(&self, budget: usize) -> bool {
+        let Some(after) = self.compact_after else {
+            return false;
+        };
+        let now = Instant::now();
+        self.clock.set(now);
+        let mut budget = budget;
+        loop {
+            if budget == 0 {
+                return self
+                    .idle
+                    .borrow()
+                    .front()
+                    .is_some_and(|entry| now.duration_since(entry.since) >= after);
+            }
+            let entry = {
+                let mut idle = self.idle.borrow_mut();
+                match idle.front() {
+                    Some(entry) if now.duration_since(entry.since) >= after => idle.pop_front(),
+                    _ => None,
+                }
+            };
+            let Some(entry) = entry else {
+                return false;
+            };
+            let mut slots = self.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(entry.key) else {
+                continue;
+            };
+            let (State::Parked(_), Some(task)) = (slot.state, &slot.task) else {
+                slot.queued = false;
+                continue;
+            };
+            if slot.parkings != entry.parking {
+                // Woken and parked again since: look again a threshold
+                // from now.
+                self.idle.borrow_mut().push_back(IdleEntry {
+                    key: entry.key,
+                    parking: slot.parkings,
+                    since: now,
+                });
+                continue;
+            }
+            slot.queued = false;
+            // SAFETY: the coroutine is parked: it runs again only through
+            // `as_running`, which restores its stack first; the backing is
+            // this runtime's.
+            if unsafe { task.stack.try_compact(self.backing) } {
+                bump(&ctx().stats.compactions);
+                budget -= 1;
+            }
+        }
+    }
+
+    /// When the oldest parked coroutine will have been idle long enough to
+    /// compact, if compaction is on and one is parked.
+    fn next_compaction(&self) -> Option<Instant> {
+        let after = self.compact_after?;
+        let since = self.idle.borrow().front()?.since;
+        Some(since + after)
+    }
+
+    /// Sleeps in the reactor until a waker sends a key, or until `deadline`.
+    fn sleep_until_woken(&self, deadline: Option<Instant>) -> Option<usize> {
+        let Some(deadline) = deadline else {
+            return async_io::block_on(self.woken_rx.recv()).ok();
+        };
+        let mut recv = std::pin::pin!(self.woken_rx.recv());
+        let mut timer = async_io::Timer::at(deadline);
+        async_io::block_on(std::future::poll_fn(|cx| {
+            if let Poll::Ready(key) = recv.as_mut().poll(cx) {
+                return Poll::Ready(key.ok());
+            }
+            if std::pin::Pin::new(&mut timer).poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            Poll::Pending
+        }))
+    }
+
     fn live(&self) -> usize {
         self.slots.borrow().len()
     }
@@ -345,6 +478,9 @@ fn as_running<R>(
     f: impl FnOnce() -> R,
 ) -> R {
     let ctx = ctx();
+    if stack.restore_before_running() {
+        bump(&ctx.stats.restorations);
+    }
     // Foreign calls of the coroutine start below this frame and the frames
     // of `resume`.
     let sp = arch::stack_pointer();
@@ -367,6 +503,11 @@ pub(crate) fn schedule(runtime: &Runtime) {
         let next = runtime.ready.borrow_mut().pop_front();
         if let Some(key) = next {
             resume(runtime, key);
+            let resumes = runtime.resumes.get() + 1;
+            runtime.resumes.set(resumes);
+            if resumes % COMPACT_EVERY == 0 {
+                runtime.compact_idle(COMPACT_BATCH);
+            }
             continue;
         }
         if runtime.live() == 0 || runtime.tearing_down.get() {
@@ -381,9 +522,19 @@ pub(crate) fn schedule(runtime: &Runtime) {
             {
                 continue;
             }
-            // Sleep in the reactor until a waker sends a key: I/O and
-            // timers are driven on this thread meanwhile.
-            if let Ok(key) = async_io::block_on(runtime.woken_rx.recv()) {
+            // Sleep in the reactor until a waker sends a key (I/O and
+            // timers are driven on this thread meanwhile), or until the
+            // next parked stack is due for compaction.
+            // Compact in batches, stopping for any wake.
+            while runtime.compact_idle(COMPACT_BATCH) && runtime.woken_rx.is_empty() {}
+            if !runtime.woken_rx.is_empty() {
+                continue;
+            }
+            let woken = runtime.sleep_until_woken(runtime.next_compaction());
+            if runtime.compact_after.is_some() {
+                runtime.clock.set(Instant::now());
+            }
+            if let Some(key) = woken {
                 runtime.make_ready(key);
             }
             continue;
@@ -449,6 +600,17 @@ fn resume(runtime: &Runtime, key: usize) {
     let slot = &mut slots[key];
     slot.state = state;
     slot.task = Some(task);
+    if matches!(state, State::Parked(_)) && runtime.compact_after.is_some() {
+        slot.parkings += 1;
+        if !slot.queued {
+            slot.queued = true;
+            runtime.idle.borrow_mut().push_back(IdleEntry {
+                key,
+                parking: slot.parkings,
+                since: runtime.clock.get(),
+            });
+        }
+    }
 }
 
 /// Drops a finished (or, when tearing down, parked) coroutine and gives its
@@ -501,6 +663,9 @@ pub(crate) fn suspend(why: Suspend, what: &str) {
             "{what} called while a deadlocked coroutine is being unwound: nothing can wake it any \
              more"
         );
+    }
+    if let Some(stack) = ctx.stack() {
+        stack.parked_sp.set(arch::stack_pointer());
     }
     let yielder = runtime.yielder.get();
     // SAFETY: the yielder lives at the base of the running coroutine's stack

@@ -31,6 +31,12 @@ pub struct Stats {
     /// Largest window any coroutine has had, in bytes: the first window's
     /// size until a stack moves (0 before the first `run` on this thread).
     pub max_window: usize,
+    /// Stacks of parked coroutines compacted
+    /// (`Builder::compact_idle_stacks`).
+    pub compactions: u64,
+    /// Compacted stacks whose coroutine ran again (their bytes were brought
+    /// back by the scheduler, or earlier by a thread that touched them).
+    pub restorations: u64,
 }
 
 /// The live counters of one thread: a `Cell` per field of [`Stats`], so the
@@ -43,6 +49,8 @@ pub(crate) struct StatCells {
     pub(crate) slow_calls: Cell<u64>,
     relocations: Cell<u64>,
     max_window: Cell<usize>,
+    pub(crate) compactions: Cell<u64>,
+    pub(crate) restorations: Cell<u64>,
 }
 
 impl StatCells {
@@ -55,6 +63,8 @@ impl StatCells {
             slow_calls: Cell::new(0),
             relocations: Cell::new(0),
             max_window: Cell::new(0),
+            compactions: Cell::new(0),
+            restorations: Cell::new(0),
         }
     }
 
@@ -68,6 +78,8 @@ impl StatCells {
             slow_calls: self.slow_calls.get(),
             relocations: self.relocations.get(),
             max_window: self.max_window.get(),
+            compactions: self.compactions.get(),
+            restorations: self.restorations.get(),
         }
     }
 
@@ -80,6 +92,8 @@ impl StatCells {
         self.slow_calls.set(0);
         self.relocations.set(0);
         self.max_window.set(first_window);
+        self.compactions.set(0);
+        self.restorations.set(0);
     }
 
     /// Counts a relocation to a window of `len` bytes.

@@ -34,6 +34,42 @@ fn overflowing_a_coroutine_window_reports_and_aborts() {
 }
 
 #[test]
+fn overflowing_a_window_carved_between_live_neighbours_reports_and_aborts() {
+    if is_child("overflow-carved") {
+        coffi::Builder::new()
+            .initial_stack(16 * 1024)
+            .run(|| {
+                // The overflowing coroutine's first window lies in a chunk
+                // between parked neighbours' windows.
+                let parked: Vec<_> = (0..40).map(|_| coffi::spawn(coffi::yield_now)).collect();
+                coffi::yield_now();
+                let overflowing = coffi::spawn(|| deep_sum(5000));
+                let more: Vec<_> = (0..40).map(|_| coffi::spawn(coffi::yield_now)).collect();
+                let _ = overflowing.join();
+                parked
+                    .into_iter()
+                    .chain(more)
+                    .for_each(|h| h.join().unwrap());
+            })
+            .unwrap();
+        return;
+    }
+    let out = run_in_child(
+        "overflowing_a_window_carved_between_live_neighbours_reports_and_aborts",
+        "overflow-carved",
+    );
+    assert_died_with(
+        &out,
+        &[
+            "coffi: stack overflow in a coroutine",
+            "past the bottom of window 0",
+            "16384 bytes",
+            "raise coffi::Builder::initial_stack",
+        ],
+    );
+}
+
+#[test]
 fn overflow_is_reported_with_separate_guard_mappings_too() {
     if is_child("overflow-mapping") {
         coffi::Builder::new()
@@ -285,7 +321,69 @@ fn try_spawn_fails_cleanly_at_vm_max_map_count() {
         });
         return;
     }
-    let out = run_in_child("try_spawn_fails_cleanly_at_vm_max_map_count", "maps");
+    // With guard regions, a thousand first windows share a mapping: the
+    // limit is reached with a separate guard mapping per first window (or
+    // by relocations, below).
+    let out =
+        run_in_child_with_guard_mappings("try_spawn_fails_cleanly_at_vm_max_map_count", "maps");
+    assert_succeeded_with(&out, &["CHILD-OK"]);
+}
+
+/// [`run_in_child`] with `COFFI_GUARD_PAGES=mapping`: every first window
+/// costs two mappings (guard and window), as on kernels without guard
+/// regions.
+fn run_in_child_with_guard_mappings(test: &str, scenario: &str) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().expect("test binary path"))
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("COFFI_TEST_CHILD", scenario)
+        .env("COFFI_GUARD_PAGES", "mapping")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("re-run the test binary")
+}
+
+#[test]
+fn relocations_past_vm_max_map_count_fail_naming_it() {
+    if is_child("relocation-maps") {
+        coffi::run(|| {
+            fill_mappings(200);
+            let gate = Gate::default();
+            let mut handles = Vec::new();
+            let message = loop {
+                // Each coroutine grows once and stays parked in the grown
+                // window: two mappings each, until the limit.
+                let parked = gate.clone();
+                handles.push(coffi::spawn(move || {
+                    coffi::maybe_grow(64 * 1024, || coffi::wait(parked.opened()))
+                }));
+                coffi::yield_now();
+                if handles.last().is_some_and(|h| h.is_finished()) {
+                    let Some(failed) = handles.pop() else {
+                        unreachable!()
+                    };
+                    break panic_message(&*failed.join().unwrap_err());
+                }
+                assert!(handles.len() < 100_000, "the limit never hit");
+            };
+            println!("grew {} then: {message}", handles.len());
+            assert!(
+                message.contains("relocating a coroutine stack"),
+                "{message}"
+            );
+            assert!(message.contains("vm.max_map_count"), "{message}");
+            assert!(message.contains("needs 2 more"), "{message}");
+            gate.open();
+            for handle in handles {
+                handle.join().unwrap();
+            }
+            println!("CHILD-OK");
+        });
+        return;
+    }
+    let out = run_in_child(
+        "relocations_past_vm_max_map_count_fail_naming_it",
+        "relocation-maps",
+    );
     assert_succeeded_with(&out, &["CHILD-OK"]);
 }
 
@@ -472,8 +570,9 @@ fn a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal() {
         });
         assert_eq!(err.kind(), coffi::ErrorKind::FileSizeLimit);
         assert!(err.to_string().contains("ulimit -f"), "{err}");
-        // 1 GiB holds 127 slots of 8 MiB + 64 KiB; the main coroutine has one.
-        assert_eq!(spawned, 126, "{err}");
+        // 1 GiB holds 126 slots of 8 MiB + 128 KiB (first window and grown
+        // part, each with room for a guard); the main coroutine has one.
+        assert_eq!(spawned, 125, "{err}");
         println!("fsize-ok");
         return;
     }
@@ -482,6 +581,43 @@ fn a_low_file_size_limit_is_an_error_naming_ulimit_f_not_a_signal() {
         "fsize",
     );
     assert_succeeded_with(&out, &["fsize-ok"]);
+}
+
+#[test]
+fn a_low_address_space_limit_is_an_error_naming_ulimit_v() {
+    if is_child("address-space") {
+        let vm_size = coffi_test_support::status_kib("VmSize").expect("VmSize") as usize * 1024;
+        let limit = libc::rlimit {
+            rlim_cur: (vm_size + (160 << 20)) as libc::rlim_t,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        // SAFETY: setrlimit reads the struct we pass.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) }, 0);
+        let (spawned, err) = coffi::run(|| {
+            let mut handles = Vec::with_capacity(10_000);
+            loop {
+                match coffi::try_spawn(|| ()) {
+                    Ok(h) => handles.push(h),
+                    Err(err) => break (handles.len(), err),
+                }
+                assert!(handles.len() < 10_000, "the limit never hit");
+            }
+        });
+        println!("spawned {spawned} then: {err}");
+        assert_eq!(err.kind(), coffi::ErrorKind::OutOfMemory, "{err}");
+        assert!(err.to_string().contains("ulimit -v"), "{err}");
+        assert!(err.to_string().contains("initial_stack"), "{err}");
+        // Chunks shrink to what the address space still holds: most of the
+        // 160 MiB went to first windows of 80 KiB (with their guards).
+        assert!(spawned > 1000, "only {spawned} coroutines");
+        println!("address-space-ok");
+        return;
+    }
+    let out = run_in_child(
+        "a_low_address_space_limit_is_an_error_naming_ulimit_v",
+        "address-space",
+    );
+    assert_succeeded_with(&out, &["address-space-ok"]);
 }
 
 #[test]
@@ -507,7 +643,7 @@ fn at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate() 
         });
         return;
     }
-    let out = run_in_child(
+    let out = run_in_child_with_guard_mappings(
         "at_the_mapping_limit_try_spawn_names_it_and_the_process_can_still_allocate",
         "headroom",
     );
@@ -581,4 +717,31 @@ fn a_c_frame_that_jumps_past_the_scheduler_stack_is_reported_as_its_overflow() {
             "Builder::scheduler_stack",
         ],
     );
+}
+
+/// A future many coroutines wait on until [`Gate::open`].
+#[derive(Clone, Default)]
+struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<std::task::Waker>)>>);
+
+impl Gate {
+    fn open(&self) {
+        let wakers = {
+            let mut state = self.0.borrow_mut();
+            state.0 = true;
+            std::mem::take(&mut state.1)
+        };
+        wakers.into_iter().for_each(std::task::Waker::wake);
+    }
+
+    async fn opened(self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.0.borrow_mut();
+            if state.0 {
+                return std::task::Poll::Ready(());
+            }
+            state.1.push(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
+    }
 }

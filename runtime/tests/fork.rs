@@ -156,3 +156,74 @@ fn the_child_can_keep_running_coroutine_code_and_exit_normally() {
     );
     common::assert_succeeded_with(&out, &["child sum 42", "parent intact"]);
 }
+
+#[test]
+fn a_child_gets_copies_of_every_chunk_and_new_coroutines_in_it_stay_apart() {
+    const PARKED: usize = 100;
+    let (code, intact) = coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| {
+            // Parked coroutines in three chunks, each with a local the child
+            // overwrites through the pointer the parent gave it.
+            let buffers: Vec<std::rc::Rc<std::cell::Cell<usize>>> =
+                (0..PARKED).map(|_| Default::default()).collect();
+            let handles: Vec<_> = buffers
+                .iter()
+                .map(|slot| {
+                    let slot = slot.clone();
+                    coffi::spawn(move || {
+                        let mut local = [PATTERN; 64];
+                        slot.set(&raw mut local as usize);
+                        coffi::yield_now();
+                        local.iter().all(|&b| b == PATTERN)
+                    })
+                })
+                .collect();
+            coffi::yield_now();
+            // SAFETY: the child runs Rust code and ends with `_exit`.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                for slot in &buffers {
+                    // SAFETY: the parked coroutine's local, at the same
+                    // address in the child's copy of its stack.
+                    unsafe { (*(slot.get() as *mut [u8; 64])).fill(0) };
+                }
+                let zeroed = buffers.iter().all(|slot| {
+                    // SAFETY: as above.
+                    unsafe { *(slot.get() as *const [u8; 64]) }
+                        .iter()
+                        .all(|&b| b == 0)
+                });
+                // New coroutines in the child take cells of the same chunks
+                // (and, past them, a new chunk) and write their stacks. (The
+                // parked ones run to their end here too, on the copies.)
+                let spawned: Vec<_> = (0..100)
+                    .map(|i| {
+                        coffi::spawn(move || {
+                            let local = std::hint::black_box([i as u8; 4096]);
+                            coffi::maybe_grow(64 * 1024, || usize::from(local[9]))
+                        })
+                    })
+                    .collect();
+                let sum: usize = spawned.into_iter().map(|h| h.join().unwrap()).sum();
+                if !(zeroed && sum == 4950) {
+                    eprintln!("child: zeroed {zeroed}, sum {sum}");
+                }
+                // SAFETY: `_exit` ends the child at once.
+                unsafe { libc::_exit(if zeroed && sum == 4950 { 7 } else { 1 }) };
+            }
+            let mut status = 0;
+            // SAFETY: waits for the child just made.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            let code = libc::WEXITSTATUS(status);
+            let intact = handles.into_iter().all(|h| h.join().unwrap());
+            (code, intact)
+        })
+        .unwrap();
+    assert_eq!(
+        code, 7,
+        "the child saw its own writes and ran its coroutines"
+    );
+    assert!(intact, "the child's writes reached the parent's stacks");
+}

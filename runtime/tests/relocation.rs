@@ -176,3 +176,64 @@ fn maybe_grow_with_a_zero_red_zone_still_leaves_room_to_move() {
         .unwrap();
     assert_eq!(sum, 20_000);
 }
+
+#[test]
+fn a_coroutine_carved_late_in_a_chunk_relocates_twice_and_keeps_every_alias() {
+    coffi::Builder::new()
+        .initial_stack(16 * 1024)
+        .run(|| {
+            // 100 parked coroutines fill the first chunks (16 and 32 first
+            // windows) and part of the third, between the runtime's others.
+            let parked: Vec<_> = (0..100).map(|_| coffi::spawn(coffi::yield_now)).collect();
+            coffi::yield_now();
+            coffi::spawn(|| {
+                let mut shallow = [0x11u8; 256];
+                let shallow_addr = shallow.as_mut_ptr() as usize;
+                let top0 = coffi::stack_info().unwrap().top;
+                coffi::maybe_grow(64 * 1024, move || {
+                    // A local of the first grown window, in the slot's deep
+                    // part.
+                    let mut deep = [0x22u8; 8 * 1024];
+                    let deep_addr = deep.as_mut_ptr() as usize;
+                    let top1 = coffi::stack_info().unwrap().top;
+                    coffi::maybe_grow(256 * 1024, move || {
+                        let top2 = coffi::stack_info().unwrap().top;
+                        assert_eq!(coffi::stack_info().unwrap().relocations, 2);
+                        let at = |addr: usize, from: usize, to: usize| {
+                            addr.wrapping_add(to.wrapping_sub(from)) as *mut u8
+                        };
+                        for (old, top_old, len, byte) in [
+                            (shallow_addr, top0, 256, 0x11),
+                            (deep_addr, top1, 8 * 1024, 0x22),
+                        ] {
+                            let new = at(old, top_old, top2);
+                            for i in 0..len {
+                                // SAFETY: the locals are live in the callers'
+                                // frames; the newest window shows them at the
+                                // same depth.
+                                assert_eq!(unsafe { new.add(i).read_volatile() }, byte);
+                            }
+                            // SAFETY: as above: writes through the new alias.
+                            unsafe { new.write_volatile(0x33) };
+                            if let (Some(a), Some(b)) =
+                                (physical_frame(old), physical_frame(new as usize))
+                            {
+                                assert_eq!(a, b, "a page was copied, not aliased");
+                            }
+                        }
+                        // The first window's bytes, seen from the first
+                        // grown window too.
+                        let mid = at(shallow_addr, top0, top1);
+                        // SAFETY: as above.
+                        assert_eq!(unsafe { mid.read_volatile() }, 0x33);
+                    });
+                    assert_eq!(std::hint::black_box(&deep)[0], 0x33);
+                });
+                assert_eq!(std::hint::black_box(&shallow)[0], 0x33);
+            })
+            .join()
+            .unwrap();
+            parked.into_iter().for_each(|h| h.join().unwrap());
+        })
+        .unwrap();
+}

@@ -70,7 +70,8 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
     }
     // From here the helper may hold the copy until C returns: leaving early
     // (a panic) would free it under C.
-    let in_flight = InFlight { job: &job };
+    stack.blocking_calls.set(stack.blocking_calls.get() + 1);
+    let in_flight = InFlight { job: &job, stack };
     loop {
         match wait(NextStep { job: &job }) {
             Step::Done => break,
@@ -97,10 +98,15 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
 /// is in flight: C on the helper still holds the frame.
 struct InFlight<'a> {
     job: &'a Job,
+    /// The calling coroutine's stack: not compacted while the call is in
+    /// flight (C on the helper may use it).
+    stack: &'a crate::stack::CoroutineStack,
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
+        let calls = &self.stack.blocking_calls;
+        calls.set(calls.get() - 1);
         if std::thread::panicking() && !matches!(self.job.lock().step, Step::Done) {
             eprintln!(
                 "coffi: a coroutine panicked while its blocking foreign call was still running \

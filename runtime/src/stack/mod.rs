@@ -1,13 +1,17 @@
 //! Movable coroutine stacks, by aliasing.
 //!
 //! Each coroutine owns a slot of the runtime's sparse shared-memory backing.
-//! Its stack lives in windows: mappings of the top of the slot. Relocation
-//! maps a larger window of the same slot at a new address; the used part
-//! shows up at the top of the new window on the same physical pages, so
-//! nothing is copied and every pointer into an older window stays valid.
-//! A frame at depth `d` (bytes below the top) is reachable in every window
-//! longer than `d`, at `window.top - d`.
+//! Its stack lives in windows: views of the top of the slot. The first
+//! window is carved from a chunk, one mapping shared by the first windows
+//! of many coroutines. Relocation maps a larger window of the same slot at
+//! a new address; the used part shows up at the top of the new window on
+//! the same physical pages, so nothing is copied and every pointer into an
+//! older window stays valid. A frame at depth `d` (bytes below the top) is
+//! reachable in every window longer than `d`, at `window.top - d`.
 
+mod chunk;
+pub(crate) mod compact;
+mod layout;
 mod pool;
 pub(crate) mod remap;
 mod scheduler_stack;
@@ -35,19 +39,22 @@ pub(crate) const SWITCH_SLACK: usize = 512;
 /// The runtime keeps it at a fixed heap address while the coroutine lives:
 /// the per-thread context and the fault handler point at it.
 pub(crate) struct CoroutineStack {
-    /// End offset of this stack's slot in the backing.
-    slot_end: usize,
     /// Index of the slot in the backing.
     pub(crate) slot: usize,
+    /// Where the slot's bytes live in the backing.
+    pub(crate) layout: layout::SlotLayout,
     /// Largest window allowed (`Builder::max_stack`).
     pub(crate) limit: usize,
-    /// Oldest first. Only this module touches the vector, and each access
-    /// borrows it for one statement, so no two borrows overlap in ordinary
-    /// code. The fault handler reads it too, on the faulting thread: should a
-    /// fault interrupt a `push` here (a relocation that itself overflows the
+    /// The window the coroutine started in, carved from a chunk.
+    first: Window,
+    /// The windows it grew into, oldest first (no heap until it grows).
+    /// Only this module touches the vector, and each access borrows it for
+    /// one statement, so no two borrows overlap in ordinary code. The fault
+    /// handler reads it too, on the faulting thread: should a fault
+    /// interrupt a `push` here (a relocation that itself overflows the
     /// scheduler stack), the handler may see a stale length or buffer; it
     /// only formats a message and aborts.
-    windows: UnsafeCell<Vec<Window>>,
+    grown: UnsafeCell<Vec<Window>>,
     /// Top of the window where new frames of this coroutine run now:
     /// what `coffi_topofstack()` returns.
     pub(crate) current_top: Cell<usize>,
@@ -60,6 +67,22 @@ pub(crate) struct CoroutineStack {
     pub(crate) relocations: Cell<u64>,
     /// Strict mode's protections of this stack.
     pub(crate) strict: strict::StrictState,
+    /// The stack pointer at the coroutine's last suspension.
+    pub(crate) parked_sp: Cell<usize>,
+    /// Blocking foreign calls of the coroutine in flight (C on a helper
+    /// thread may use its stack: no compaction meanwhile).
+    pub(crate) blocking_calls: Cell<u32>,
+    /// The slot's entry in its chunk's compaction table (null when the
+    /// runtime does not compact idle stacks).
+    compaction_entry: *const std::sync::atomic::AtomicPtr<compact::Compaction>,
+    /// Made at the stack's first compaction; lives as long as the stack.
+    compaction: std::cell::OnceCell<Box<compact::Compaction>>,
+}
+
+impl Drop for CoroutineStack {
+    fn drop(&mut self) {
+        self.forget_compaction();
+    }
 }
 
 /// Where code that asked for room may run: see [`CoroutineStack::room_at_depth`].
@@ -80,23 +103,28 @@ pub(crate) struct Reset {
 }
 
 impl CoroutineStack {
-    pub(crate) fn new(slot: usize, slot_end: usize, limit: usize, first: Window) -> Self {
+    pub(crate) fn new(slot: chunk::CarvedSlot, limit: usize) -> Self {
         CoroutineStack {
-            slot_end,
-            slot,
+            slot: slot.index,
+            layout: slot.layout,
             limit,
-            windows: UnsafeCell::new(vec![first]),
-            current_top: Cell::new(first.top),
+            first: slot.first,
+            grown: UnsafeCell::new(Vec::new()),
+            current_top: Cell::new(slot.first.top),
             call_sp: Cell::new(0),
             spare: Cell::new(None),
             relocations: Cell::new(0),
             strict: strict::StrictState::default(),
+            parked_sp: Cell::new(0),
+            blocking_calls: Cell::new(0),
+            compaction_entry: slot.compaction_entry,
+            compaction: std::cell::OnceCell::new(),
         }
     }
 
     fn count(&self) -> usize {
         // SAFETY: see the field; no reference into the vector is alive.
-        unsafe { (*self.windows.get()).len() }
+        1 + unsafe { (*self.grown.get()).len() }
     }
 
     /// The window the coroutine started in.
@@ -111,8 +139,11 @@ impl CoroutineStack {
 
     /// Window number `index` (0 is the first).
     pub(crate) fn window(&self, index: usize) -> Window {
-        // SAFETY: see the field; the shared borrow ends in this statement.
-        unsafe { (&*self.windows.get())[index] }
+        match index {
+            0 => self.first,
+            // SAFETY: see the field; the shared borrow ends in this statement.
+            grown => unsafe { (&*self.grown.get())[grown - 1] },
+        }
     }
 
     /// All windows, oldest first.
@@ -160,7 +191,7 @@ impl CoroutineStack {
                 self.spare.set(spare);
                 let len = required.max(self.newest().len().saturating_mul(2));
                 let len = crate::os::round_to_page(len).min(self.limit);
-                match Window::map(fd, self.slot_end, len) {
+                match Window::map(fd, &self.layout, len) {
                     Ok(window) => window,
                     Err(err) => {
                         panic!(
@@ -173,7 +204,7 @@ impl CoroutineStack {
         };
         let len = window.len();
         // SAFETY: see the field; the mutable borrow ends in this statement.
-        unsafe { (*self.windows.get()).push(window) };
+        unsafe { (*self.grown.get()).push(window) };
         self.relocations.set(self.relocations.get() + 1);
         len
     }
@@ -208,7 +239,7 @@ impl CoroutineStack {
         }
         self.spare.set(keep);
         // SAFETY: see the field; the mutable borrow ends in this statement.
-        unsafe { (*self.windows.get()).truncate(1) };
+        unsafe { (*self.grown.get()).clear() };
         self.current_top.set(self.first().top);
         self.call_sp.set(0);
         self.relocations.set(0);
@@ -234,11 +265,6 @@ impl CoroutineStack {
             unsafe { spare.unmap() };
         }
     }
-
-    /// End offset of the slot in the backing.
-    pub(crate) fn slot_end(&self) -> usize {
-        self.slot_end
-    }
 }
 
 /// What corosensei sees of a coroutine stack: its first window.
@@ -249,8 +275,10 @@ pub(crate) struct FirstWindow {
 
 // SAFETY: the first window is mapped, writable, has a guard page below
 // `limit`..`bottom`, is far larger than MIN_STACK_SIZE (a page at least),
-// and stays mapped until the coroutine is dropped (the pool unmaps it only
-// after the coroutine has finished and been dropped).
+// and stays mapped until the coroutine is dropped (it is part of a chunk,
+// which the pool unmaps when it is dropped, after every coroutine: see
+// `Runtime`'s fields). Compaction guards part of it only while the
+// coroutine is parked, and any access brings it back first.
 unsafe impl corosensei::stack::Stack for FirstWindow {
     fn base(&self) -> corosensei::stack::StackPointer {
         corosensei::stack::StackPointer::new(self.base).expect("window top is not null")

@@ -23,11 +23,6 @@ impl CoroutineStack {
         self.windows().chain(self.spare.get())
     }
 
-    /// Offset in the backing of the top of `window`'s memory.
-    fn backing_offset(&self, window: &Window) -> usize {
-        self.slot_end() - window.len()
-    }
-
     /// Maps `window` again over its own addresses from `fd`, then makes the
     /// strict-mode protections inside it again.
     ///
@@ -42,17 +37,19 @@ impl CoroutineStack {
         fd: BorrowedFd<'_>,
         sharing: Sharing,
     ) -> io::Result<()> {
-        // SAFETY: forwarded from the caller; the range is this window's
-        // usable part, which coffi mapped and owns.
-        unsafe {
-            os::map_fixed(
-                window.bottom,
-                window.len(),
-                fd,
-                self.backing_offset(window),
-                sharing == Sharing::Private,
-            )
-        }?;
+        for piece in self.layout.pieces(window.top, window.len()) {
+            // SAFETY: forwarded from the caller; the piece is part of this
+            // window's usable part, which coffi mapped and owns.
+            unsafe {
+                os::map_fixed(
+                    piece.addr,
+                    piece.len,
+                    fd,
+                    piece.offset,
+                    sharing == Sharing::Private,
+                )
+            }?;
+        }
         strict::reprotect(self, window)
     }
 
@@ -64,10 +61,12 @@ impl CoroutineStack {
     /// `window` must be a window of this stack, mapped private; no code may
     /// run on it meanwhile.
     pub(crate) unsafe fn write_back(&self, window: &Window, fd: BorrowedFd<'_>) -> io::Result<()> {
-        let offset = self.backing_offset(window);
-        os::for_each_private_page(window.bottom, window.len(), |page, len| {
-            // SAFETY: the page is mapped and readable: it is in the window.
-            unsafe { os::write_at(fd, page, len, offset + (page - window.bottom)) }
-        })
+        for piece in self.layout.pieces(window.top, window.len()) {
+            os::for_each_private_page(piece.addr, piece.len, |page, len| {
+                // SAFETY: the page is mapped and readable: it is in the window.
+                unsafe { os::write_at(fd, page, len, piece.offset + (page - piece.addr)) }
+            })?;
+        }
+        Ok(())
     }
 }

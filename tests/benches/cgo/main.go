@@ -20,6 +20,9 @@
 //	                            process (its threads started inside it), run once
 //	                            before every other benchmark
 //
+// With -parked N it measures N goroutines parked after a cgo call instead
+// (parked.go; Go's side of tests/benches/parked.rs).
+//
 // Every benchmark runs -count times with testing.Benchmark; the median ns/op
 // is printed, and written as "name<TAB>ns" lines to -out if given.
 package main
@@ -174,7 +177,12 @@ func main() {
 	count := flag.Int("count", 3, "runs per benchmark; the median is reported")
 	out := flag.String("out", "", "file for the machine-readable summary (name<TAB>ns)")
 	filter := flag.String("run", "", "only benchmarks whose name starts with this")
+	parkedN := flag.Int("parked", 0, "instead of the benchmarks: this many goroutines parked after a cgo call, their memory (see parked.go)")
 	flag.Parse()
+	if *parkedN > 0 {
+		parked(*parkedN)
+		return
+	}
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		panic(err)
 	}
