@@ -141,8 +141,8 @@ rows='1. floor: direct C call of empty()|floor/empty|floor/empty
 9c. blocking call of call_empty_cb(): the callback goes home (Go: row 4)|blocking/callback_home|callback'
 
 # Targets: label | numerator key | denominator key | limit [| us]: met when
-# numerator <= limit x denominator; `us` prints the numerator in µs instead
-# of the ratio (absolute targets: the denominator is `ns:<ns>`).
+# numerator <= limit x denominator; `us` (`ns`) prints the numerator in µs
+# (ns) instead of the ratio (absolute targets: the denominator is `ns:<ns>`).
 targets='foreign_call add from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/add|cgo:call/add|0.2
 foreign_call empty from a coroutine <= 0.2x cgo call|coffi:foreign_call/coroutine/empty|cgo:call/empty|0.2
 foreign_call add from a coroutine <= 2x raw switch (bench 2)|coffi:foreign_call/coroutine/add|coffi:raw_switch/add|2
@@ -155,7 +155,11 @@ spawn + call + join <= 0.5x go + cgo call|coffi:spawn/call_join|cgo:spawn|0.5
 1000 x 10 ms blocking, blocking_threads(1000) <= 1.5x Go wall time (GOMAXPROCS=1)|coffi:blocking/sleep1000/threads1000|cgo:blocking/sleep1000/gomaxprocs1|1.5
 1000 x 10 ms blocking, first round <= 1.5x Go first round|coffi:blocking/sleep1000/threads1000/cold|cgo:blocking/sleep1000/cold|1.5
 blocking call round trip < 10 us|coffi:blocking/roundtrip/add|ns:10000|1|us
-callback that goes home < 20 us|coffi:blocking/callback_home|ns:20000|1|us'
+callback that goes home < 20 us|coffi:blocking/callback_home|ns:20000|1|us
+foreign_call add from a coroutine <= 2x a direct C call of add (issue 13)|coffi:foreign_call/coroutine/add|coffi:floor/add|2
+foreign_call empty from a coroutine <= 2x a direct C call of empty (issue 13)|coffi:foreign_call/coroutine/empty|coffi:floor/empty|2
+callback round trip <= 8 ns (issue 13)|coffi:callback/coroutine|ns:8|1|ns
+spawn + call + join <= 100 ns (issue 13)|coffi:spawn/call_join|ns:100|1|ns'
 
 report="$out/report.md"
 {
@@ -203,6 +207,7 @@ awk -F'\t' -v rows="$rows" -v targets="$targets" '
             if (a == "" || b == "" || b <= 0) { printf "| %s | - | ? |\n", f[1]; continue }
             met = (a / b <= f[4] + 0) ? "yes" : "**no**"
             if (f[5] == "us") printf "| %s | %.2f us | %s |\n", f[1], a / 1000, met
+            else if (f[5] == "ns") printf "| %s | %.2f ns | %s |\n", f[1], a, met
             else printf "| %s | %.3fx | %s |\n", f[1], a / b, met
         }
     }
