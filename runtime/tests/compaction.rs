@@ -8,10 +8,10 @@
 
 mod common;
 
-use coffi::__private::{blocking_call, run_callback};
+use coffi::__private::blocking_call;
 use common::{
-    IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, read_top, run_in_child,
-    store_adjusted,
+    adjusted_shim, assert_died_with, call_int_shim, deep_sum, is_child, read_top, run_in_child,
+    stale_shim, store_adjusted,
 };
 use std::ffi::c_void;
 use std::future::Future;
@@ -206,27 +206,6 @@ fn a_forked_child_reads_a_compacted_stack_from_its_own_copy() {
         .unwrap();
     assert_eq!(code, 7, "the child did not see the compacted bytes");
     assert!(intact, "the child's writes reached the parent's stack");
-}
-
-/// A callback that needs 256 KiB: from a 16 KiB coroutine it moves the stack.
-extern "C" fn hungry_cb() -> i32 {
-    run_callback("hungry_cb", 256 * 1024, || deep_sum(128) as i32)
-}
-
-/// A shim that forgets the delta: writes the result through the old pointer.
-unsafe extern "C" fn stale_shim(a: *mut c_void, _top: *const usize) {
-    let r = hungry_cb();
-    // SAFETY: deliberately stale: strict mode must catch this write.
-    unsafe { (*a.cast::<IntFrame>()).r = r };
-}
-
-/// The same shim done right: re-derived by how far the top moved.
-unsafe extern "C" fn adjusted_shim(a: *mut c_void, top: *const usize) {
-    // SAFETY: the runtime passes a pointer to the current window top.
-    let top0 = unsafe { common::read_top(top) };
-    let r = hungry_cb();
-    // SAFETY: `a` is this call's frame.
-    unsafe { common::store_adjusted(a, top, top0, r) };
 }
 
 /// Parks a coroutine until it was compacted, then runs `then` on it.

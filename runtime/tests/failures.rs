@@ -4,8 +4,8 @@ mod common;
 
 use coffi::__private::run_callback;
 use common::{
-    assert_died_with, assert_succeeded_with, call_int_shim, deep_sum, is_child, panic_message,
-    run_in_child,
+    Gate, assert_died_with, assert_succeeded_with, call_int_shim, deep_sum, is_child,
+    panic_message, run_in_child,
 };
 use std::ffi::c_void;
 use std::panic::catch_unwind;
@@ -717,31 +717,4 @@ fn a_c_frame_that_jumps_past_the_scheduler_stack_is_reported_as_its_overflow() {
             "Builder::scheduler_stack",
         ],
     );
-}
-
-/// A future many coroutines wait on until [`Gate::open`].
-#[derive(Clone, Default)]
-struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<std::task::Waker>)>>);
-
-impl Gate {
-    fn open(&self) {
-        let wakers = {
-            let mut state = self.0.borrow_mut();
-            state.0 = true;
-            std::mem::take(&mut state.1)
-        };
-        wakers.into_iter().for_each(std::task::Waker::wake);
-    }
-
-    async fn opened(self) {
-        std::future::poll_fn(|cx| {
-            let mut state = self.0.borrow_mut();
-            if state.0 {
-                return std::task::Poll::Ready(());
-            }
-            state.1.push(cx.waker().clone());
-            std::task::Poll::Pending
-        })
-        .await
-    }
 }

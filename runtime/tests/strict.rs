@@ -5,28 +5,15 @@
 
 mod common;
 
-use coffi::__private::run_callback;
 use common::{
-    IntFrame, assert_died_with, call_int_shim, deep_sum, is_child, run_in_child, store_adjusted,
+    IntFrame, assert_died_with, call_int_shim, hungry_cb, is_child, run_in_child, stale_shim,
+    store_adjusted,
 };
 use std::ffi::c_void;
 
-/// A callback that needs 256 KiB: from a 16 KiB coroutine it moves the stack.
-extern "C" fn hungry_cb() -> i32 {
-    run_callback("hungry_cb", 256 * 1024, || deep_sum(128) as i32)
-}
-
-/// A shim that forgets the delta: writes the result through the old pointer.
-unsafe extern "C" fn stale_shim(a: *mut c_void, _top: *const usize) {
-    let r = hungry_cb();
-    // SAFETY: deliberately stale: `a` points into the window the stack left;
-    // strict mode must catch this write.
-    unsafe { (*a.cast::<IntFrame>()).r = r };
-}
-
 /// The same shim done right, as the generated ones do it: through the
 /// stack-top pointer the runtime passes.
-unsafe extern "C" fn adjusted_shim(a: *mut c_void, top: *const usize) {
+unsafe extern "C" fn checked_adjusted_shim(a: *mut c_void, top: *const usize) {
     // SAFETY: the runtime passes a pointer to the current window top.
     let top0 = unsafe { top.read_volatile() };
     assert_eq!(top0, coffi::coffi_topofstack());
@@ -63,7 +50,7 @@ fn the_same_write_re_derived_by_the_delta_succeeds_in_strict_mode() {
     let (value, relocations) = strict_runtime()
         .run(|| {
             (
-                call_int_shim(adjusted_shim),
+                call_int_shim(checked_adjusted_shim),
                 coffi::stack_info().unwrap().relocations,
             )
         })

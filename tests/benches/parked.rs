@@ -32,6 +32,7 @@
 #[path = "parked/round_robin.rs"]
 mod round_robin;
 
+use coffi_test_support::Gate;
 use coffi_tests::ffi;
 use core::ffi::c_int;
 use std::process::Command;
@@ -206,33 +207,6 @@ struct Row {
 impl Row {
     fn per(&self, pick: fn(&Memory) -> usize) -> f64 {
         (pick(&self.after) as f64 - pick(&self.before) as f64) / self.setting.coroutines as f64
-    }
-}
-
-/// A future every parked coroutine of a compacted row waits on.
-#[derive(Clone, Default)]
-struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<std::task::Waker>)>>);
-
-impl Gate {
-    fn open(&self) {
-        let wakers = {
-            let mut state = self.0.borrow_mut();
-            state.0 = true;
-            std::mem::take(&mut state.1)
-        };
-        wakers.into_iter().for_each(std::task::Waker::wake);
-    }
-
-    async fn opened(self) {
-        std::future::poll_fn(|cx| {
-            let mut state = self.0.borrow_mut();
-            if state.0 {
-                return std::task::Poll::Ready(());
-            }
-            state.1.push(cx.waker().clone());
-            std::task::Poll::Pending
-        })
-        .await
     }
 }
 

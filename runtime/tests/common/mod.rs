@@ -6,7 +6,7 @@ use std::ffi::c_void;
 
 // The child-process harness and /proc readings, shared with coffi-tests.
 pub use coffi_test_support::{
-    assert_died_with, assert_succeeded_with, is_child, mappings, panic_message, run_in_child,
+    Gate, assert_died_with, assert_succeeded_with, is_child, mappings, panic_message, run_in_child,
 };
 
 /// The frame of the hand-written shims below: one `int` return slot.
@@ -62,4 +62,35 @@ pub fn deep_sum(n: u32) -> u32 {
         return u32::from(pad[0]);
     }
     n + deep_sum(n - 1) + u32::from(pad[(n % 256) as usize]) - u32::from(n as u8)
+}
+
+/// A callback that needs 256 KiB: from a 16 KiB coroutine it moves the stack.
+pub extern "C" fn hungry_cb() -> i32 {
+    coffi::__private::run_callback("hungry_cb", 256 * 1024, || deep_sum(128) as i32)
+}
+
+/// A shim that forgets the delta: writes the result through the old pointer.
+///
+/// # Safety
+///
+/// `a` is an [`IntFrame`]; strict mode must catch the write.
+pub unsafe extern "C" fn stale_shim(a: *mut c_void, _top: *const usize) {
+    let r = hungry_cb();
+    // SAFETY: deliberately stale: `a` points into the window the stack left;
+    // strict mode must catch this write.
+    unsafe { (*a.cast::<IntFrame>()).r = r };
+}
+
+/// The same shim done right, as the generated ones do it: the frame
+/// re-derived by how far the top moved.
+///
+/// # Safety
+///
+/// As a shim: `a` is an [`IntFrame`], `top` the runtime's top pointer.
+pub unsafe extern "C" fn adjusted_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes a pointer to the current window top.
+    let top0 = unsafe { read_top(top) };
+    let r = hungry_cb();
+    // SAFETY: `a` is this call's frame.
+    unsafe { store_adjusted(a, top, top0, r) };
 }

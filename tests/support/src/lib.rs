@@ -129,6 +129,37 @@ pub fn open_fds() -> usize {
     entries.saturating_sub(1)
 }
 
+/// A future many coroutines (or tasks) wait on until [`Gate::open`]: what a
+/// test or bench parks coroutines on when it wants them parked on a future
+/// rather than in `yield_now`.
+#[derive(Clone, Default)]
+pub struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<std::task::Waker>)>>);
+
+impl Gate {
+    /// Opens the gate: wakes every waiter, and later waits end at once.
+    pub fn open(&self) {
+        let wakers = {
+            let mut state = self.0.borrow_mut();
+            state.0 = true;
+            std::mem::take(&mut state.1)
+        };
+        wakers.into_iter().for_each(std::task::Waker::wake);
+    }
+
+    /// Ready once the gate is open.
+    pub async fn opened(self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.0.borrow_mut();
+            if state.0 {
+                return std::task::Poll::Ready(());
+            }
+            state.1.push(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
