@@ -14,8 +14,10 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, ForeignItem, ImplItem, Item, Lit, Meta, Stmt, Token};
 
 /// Options whose every value Cargo passes to build scripts (when unset,
-/// the option is false), beside features.
-const KNOWN_NAMES: &[&str] = &["unix", "windows", "debug_assertions", "panic"];
+/// the option is false), beside features. (`debug_assertions` is not one:
+/// Cargo before 1.93 never sets `CARGO_CFG_DEBUG_ASSERTIONS`, so its
+/// absence says nothing.)
+const KNOWN_NAMES: &[&str] = &["unix", "windows"];
 const KNOWN_KEYS: &[&str] = &[
     "target_os",
     "target_arch",
@@ -55,10 +57,9 @@ impl CfgEnv {
         for (key, value) in vars {
             if let Some(name) = key.strip_prefix("CARGO_CFG_") {
                 env.in_build_script = true;
-                let values = value
-                    .split(',')
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned);
+                // `CARGO_CFG_TARGET_ABI=` is rustc's `target_abi = ""`: an
+                // empty value is a value.
+                let values = value.split(',').map(str::to_owned);
                 env.options
                     .entry(name.to_ascii_lowercase())
                     .or_default()
@@ -257,6 +258,7 @@ mod tests {
             ("CARGO_CFG_TARGET_FAMILY", "unix"),
             ("CARGO_CFG_UNIX", ""),
             ("CARGO_CFG_TARGET_FEATURE", "fxsr,sse,sse2"),
+            ("CARGO_CFG_TARGET_ABI", ""),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -286,6 +288,8 @@ mod tests {
             ("target_pointer_width = \"32\"", Some(false)),
             ("target_feature = \"sse2\"", Some(true)),
             ("target_env = \"musl\"", Some(false)),
+            ("target_abi = \"\"", Some(true)),
+            ("debug_assertions", None),
             ("feature = \"fast-path\"", Some(true)),
             ("feature = \"slow\"", Some(false)),
             ("not(windows)", Some(true)),

@@ -3,7 +3,7 @@
 use crate::cfg::{CfgEnv, is_conditional};
 use crate::error::{Diagnostic, Error, Located};
 use crate::headers::{ExportedCallback, export_h};
-use crate::shim::{Declaration, casts_fn_pointers, write_shim};
+use crate::shim::{Declaration, casts_fn_pointers, line_directive, write_shim};
 use crate::source::{SourceFile, parse};
 use coffi_syntax::{Annotated, ForeignFn, Header, TypeDefs, structs_by_value};
 
@@ -224,8 +224,12 @@ fn dedup_callbacks(
     for loc in callbacks {
         if let Some(first) = out.iter().find(|o| o.item.c_name == loc.item.c_name) {
             // Under cfgs the build script cannot evaluate, at most one is
-            // compiled: `coffi_export.h` declares the first.
-            if first.item.conditional && loc.item.conditional {
+            // compiled: `coffi_export.h` declares the first, which is right
+            // only when both have the same prototype.
+            if first.item.conditional
+                && loc.item.conditional
+                && first.item.prototype == loc.item.prototype
+            {
                 continue;
             }
             return Err(loc.error(format!(
@@ -287,6 +291,14 @@ fn shims_c(fns: &[Located<ForeignFn>]) -> String {
         );
     }
     for header in headers(fns) {
+        // A header that is missing or does not compile is named at the
+        // first Rust block that asks for it.
+        if let Some(first) = fns
+            .iter()
+            .find(|f| f.item.options.header.as_ref() == Some(&header))
+        {
+            out.push_str(&line_directive(first));
+        }
         out.push_str(&header.include_directive());
         out.push_str("\n\n");
         for f in fns

@@ -58,13 +58,18 @@ pub(crate) fn write_shim(out: &mut String, loc: &Located<ForeignFn>, declaration
     );
     let mut body = String::new();
     write_shim_body(&mut body, f, declaration);
-    let line = format!("#line {} \"{}\"\n", loc.line, c_string(&loc.file));
+    let line = line_directive(loc);
     for text in body.lines() {
         out.push_str(&line);
         out.push_str(text);
         out.push('\n');
     }
     out.push('\n');
+}
+
+/// `#line N "file"` naming where `loc` is, with its newline.
+pub(crate) fn line_directive<T>(loc: &Located<T>) -> String {
+    format!("#line {} \"{}\"\n", loc.line, c_string(&loc.file))
 }
 
 /// `s` as the inside of a C string literal.
@@ -216,9 +221,9 @@ fn static_assert(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &st
 }
 
 /// `const size_t __coffi_layout_..[] = { sizeof, _Alignof, offsets..,
-/// layout numbers.. };` for frames with fields of named types, checked by
-/// the trampoline at run time: the layout number of a struct covers each
-/// of its fields' offsets, through nested structs and arrays.
+/// (flag, layout number).. };` for frames with fields of named types,
+/// checked by the trampoline at run time: the layout number of a struct
+/// covers each of its fields' offsets, through nested structs and arrays.
 fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str) {
     let mut entries = vec![
         format!("sizeof(struct {tag})"),
@@ -237,7 +242,13 @@ fn layout_table(out: &mut String, f: &ForeignFn, layout: &FrameLayout, tag: &str
             continue;
         };
         let ty = format!("__typeof__(((struct {tag} *)0)->{})", field.c_name());
-        let shape = n.shape.clone().unwrap_or(Shape::Sized);
+        // A struct the bridged files do not define (a header's typedef):
+        // compared by size only, and the flag says so.
+        let (known, shape) = match &n.shape {
+            Some(shape) => (1, shape.clone()),
+            None => (0, Shape::Sized),
+        };
+        entries.push(format!("(size_t){known}"));
         entries.push(format!(
             "(size_t)({})",
             shape.c_layout_expr(&ty, &field_name)

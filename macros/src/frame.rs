@@ -273,11 +273,20 @@ pub(crate) fn runtime_check(
         let member = format_ident!("{}", field.rust_name());
         quote!(::core::mem::offset_of!(#frame, #member))
     });
-    // Also the compile-time check that each named type may cross, at the
-    // type as written.
-    let layouts = layout.named_fields().map(|field| {
+    // Each named field: C's flag (1: the build script knew the struct's
+    // fields; 0: C has the type from a header, compared by size), then the
+    // number to compare. Reading `LAYOUT` is also the compile-time check
+    // that the type may cross, at the type as written.
+    let first_named = 2 + layout.fields.len();
+    let layouts = layout.named_fields().enumerate().map(|(i, field)| {
         let (ty, span) = field_value_type(f, field);
-        quote_spanned!(span=> <#ty as ::coffi::__private::CrossesToC>::LAYOUT as usize)
+        let flag = first_named + 2 * i;
+        let number =
+            quote_spanned!(span=> <#ty as ::coffi::__private::CrossesToC>::LAYOUT as usize);
+        quote! {
+            #c_table[#flag],
+            if #c_table[#flag] != 0 { #number } else { ::core::mem::size_of::<#ty>() },
+        }
     });
     let len = layout.table_len();
     let name = f.rust_name.to_string();
@@ -301,7 +310,7 @@ pub(crate) fn runtime_check(
             ::core::mem::size_of::<#frame>(),
             ::core::mem::align_of::<#frame>(),
             #(#offsets,)*
-            #(#layouts,)*
+            #(#layouts)*
         ];
         if #c_table != #rust {
             ::core::panic!(#msg, #c_table, #rust);

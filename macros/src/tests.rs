@@ -201,9 +201,9 @@ fn named_types_are_asserted_and_checked_at_run_time() {
         "{out}"
     );
     assert!(out.contains(&format!("\"{}\"", m.layout_symbol())));
-    // Size, alignment, three offsets, two layout numbers.
+    // Size, alignment, three offsets, two (flag, layout number) pairs.
     assert!(
-        out.contains("static __COFFI_C_LAYOUT : [usize ; 7usize]"),
+        out.contains("static __COFFI_C_LAYOUT : [usize ; 9usize]"),
         "{out}"
     );
     assert!(

@@ -62,6 +62,11 @@ decls_pair decls_pair_make(int first) {
     return p;
 }
 
+decls_outside decls_outside_make(int a) {
+    decls_outside o = {a, -a};
+    return o;
+}
+
 /* Structs by value without a header: the shims declare these prototypes
    from the Rust structs (src/ffi/decls.rs); `struct Vec2` comes from
    coffi_export.h, which defines it for the callback `decls_rotate`. */

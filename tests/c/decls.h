@@ -33,4 +33,13 @@ typedef struct {
 } decls_pair;
 decls_pair decls_pair_make(int first);
 
+/* A struct the Rust side defines outside the bridged files (src/lib.rs):
+   the build script cannot see its fields, so the run-time check compares
+   sizes only. */
+typedef struct {
+    int a;
+    int b;
+} decls_outside;
+decls_outside decls_outside_make(int a);
+
 #endif

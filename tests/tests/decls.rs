@@ -170,3 +170,9 @@ fn a_struct_whose_fields_differ_from_the_header_s_fails_the_layout_check() {
     );
     assert!(message.contains("a struct's fields differ"), "{message}");
 }
+
+#[test]
+fn a_header_struct_defined_outside_the_bridged_files_is_compared_by_size() {
+    let o = coffi::run(|| decls::decls_outside_make(5));
+    assert_eq!(o, coffi_tests::decls_outside { a: 5, b: -5 });
+}

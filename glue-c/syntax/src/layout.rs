@@ -147,10 +147,12 @@ impl FrameLayout {
     }
 
     /// Entries of the run-time layout table of a frame the model does not
-    /// know: size, alignment, each field's offset, then the layout number
-    /// of each field of a named type ([`crate::Shape`]).
+    /// know: size, alignment, each field's offset, then for each field of a
+    /// named type a flag (1 when the build script knew the struct's fields,
+    /// 0 when C has the type from a header alone) and its layout number
+    /// ([`crate::Shape`]; its size when the flag is 0).
     pub fn table_len(&self) -> usize {
-        2 + self.fields.len() + self.named_fields().count()
+        2 + self.fields.len() + 2 * self.named_fields().count()
     }
 
     /// The field holding the return value, if any.

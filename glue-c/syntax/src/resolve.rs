@@ -313,6 +313,21 @@ impl Use<'_> {
                 if pos != Pos::Pointee && !n.in_option {
                     n.shape = self.defs.shape_of(&n.name, 0);
                 }
+                let in_fn_pointer = matches!(pos, Pos::FnPtrParam | Pos::FnPtrReturn);
+                if in_fn_pointer && matches!(n.shape, Some(Shape::Struct(_))) {
+                    return Err(spanned_err(
+                        self.written,
+                        format!(
+                            "the struct `{}` by value inside a fn pointer type cannot cross to C \
+                             through coffi: its layout would not be checked against C's",
+                            n.name
+                        ),
+                        format!(
+                            "make the fn pointer take or return `*const {}` or `*mut {}`",
+                            n.name, n.name
+                        ),
+                    ));
+                }
                 Ok(())
             }
             _ => Ok(()),
@@ -364,6 +379,19 @@ impl Use<'_> {
                 Some(_) => {}
                 None => found = Some((c, def)),
             }
+        }
+        // With a header, an alias that ends at a name C must take from the
+        // header (a struct's tag, say, as bindgen writes
+        // `pub type z_stream = z_stream_s;` for
+        // `typedef struct z_stream_s {..} z_stream;`) is spelled by its own
+        // name, the header's typedef.
+        let ends_at_header_name =
+            |c: &CType| matches!(c.effective(), CType::Named(inner) if inner.resolved.is_none());
+        if self.cx.typedefs
+            && pos != Pos::Pointee
+            && found.as_ref().is_some_and(|(c, _)| ends_at_header_name(c))
+        {
+            return Ok(None);
         }
         Ok(found.map(|(c, _)| c))
     }

@@ -392,3 +392,41 @@ fn a_pointer_through_aliases_to_a_struct_c_does_not_know_is_void() {
         ["int deflateEnd(void *)", "void XML_ParserFree(void *)"]
     );
 }
+
+#[test]
+fn with_a_header_an_alias_of_a_struct_tag_is_spelled_by_the_alias() {
+    let src = r#"
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct z_stream_s { pub avail_in: c_uint }
+        pub type z_stream = z_stream_s;
+        #[coffi::foreign_call(header = "zlib.h")]
+        unsafe extern "C" { fn take(z: z_stream) -> z_stream; }
+    "#;
+    let b = block(src);
+    assert_eq!(b.fns[0].c_prototype(), "z_stream take(z_stream)");
+    let coffi_syntax::CType::Named(n) = &b.fns[0].params[0].ctype else {
+        panic!()
+    };
+    // The layout check still compares the struct's fields.
+    assert!(
+        matches!(n.shape, Some(coffi_syntax::Shape::Struct(_))),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn a_struct_by_value_inside_a_fn_pointer_type_is_an_error() {
+    let e = errors(
+        r#"
+        #[repr(C)] #[derive(coffi::CStruct)] pub struct Event { pub kind: c_int }
+        pub type handler_t = Option<unsafe extern "C" fn(Event) -> c_int>;
+        #[coffi::foreign_call(header = "ev.h")]
+        unsafe extern "C" { fn set_handler(h: handler_t); }
+    "#,
+    );
+    assert!(
+        e[0].contains("the struct `Event` by value inside a fn pointer type"),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("`*const Event`"), "{}", e[0]);
+}

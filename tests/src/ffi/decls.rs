@@ -176,6 +176,8 @@ pub struct decls_pair {
 
 #[coffi::foreign_call(header = "c/decls.h")]
 unsafe extern "C" {
+    /// `{a, -a}`, a struct defined outside the bridged files.
+    pub safe fn decls_outside_make(a: c_int) -> crate::decls_outside;
     /// `{first, 2 * first}` in C's order.
     pub safe fn decls_pair_make(first: c_int) -> decls_pair;
     /// `{2, 7, 1}`.
