@@ -192,6 +192,11 @@ pub fn mark_bindgen(name: &str, text: &str, header: &str) -> Result<MarkedBindin
         edits: Vec::new(),
         bridged: Vec::new(),
         bridged_types: Vec::new(),
+        defs: {
+            let mut defs = coffi_syntax::TypeDefs::default();
+            defs.add_file(&file, |ident| ident.to_string());
+            defs
+        },
         left_plain: Vec::new(),
     };
     marker.items(&file.items);
@@ -251,6 +256,8 @@ struct Marker<'a> {
     bridged: Vec<String>,
     /// The signature types of the bridged functions.
     bridged_types: Vec<syn::Type>,
+    /// The aliases and structs of the file.
+    defs: coffi_syntax::TypeDefs,
     left_plain: Vec<LeftPlain>,
 }
 
@@ -259,11 +266,9 @@ impl Marker<'_> {
     /// bridged function takes or returns by value (and to the structs those
     /// hold by value), as the Rust side of a by-value struct needs.
     fn derive_c_struct(&mut self, file: &syn::File) {
-        let mut defs = coffi_syntax::TypeDefs::default();
-        defs.add_file(file, |ident| ident.to_string());
         let mut wanted: Vec<String> = Vec::new();
         for ty in &self.bridged_types {
-            for name in defs.structs_within(ty) {
+            for name in self.defs.structs_within(ty) {
                 if !wanted.contains(&name) {
                     wanted.push(name);
                 }
@@ -371,16 +376,25 @@ impl Marker<'_> {
             brace_token: block.brace_token,
             items: vec![item.clone()],
         };
-        coffi_syntax::parse_foreign_block(self.attr.clone(), alone)
-            .map(drop)
-            .map_err(|e| {
-                let message = e.into_iter().next().map(|e| e.to_string());
-                message
-                    .as_deref()
-                    .and_then(|m| m.lines().next())
-                    .unwrap_or("rejected by coffi")
-                    .to_owned()
-            })
+        coffi_syntax::parse_foreign_block(self.attr.clone(), alone).map_err(|e| {
+            let message = e.into_iter().next().map(|e| e.to_string());
+            message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .unwrap_or("rejected by coffi")
+                .to_owned()
+        })?;
+        // A struct it takes or returns by value must be one coffi can
+        // derive `CStruct` for (bindgen also writes packed structs, bitfield
+        // units and unions).
+        if let ForeignItem::Fn(f) = item {
+            for ty in signature_types(&f.sig) {
+                if let Some(problem) = self.defs.by_value_problem(&ty) {
+                    return Err(problem);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `head { items }`, one item a line as bindgen wrote it, the lines

@@ -139,16 +139,15 @@ fn load_files(manifest_dir: &Path, roots: &[PathBuf], cfg: &CfgEnv) -> Loaded {
         });
         match parse(&path.display().to_string(), &text, cfg) {
             Ok(file) => {
-                let mut children: Vec<(PathBuf, bool)> = declared_modules(&path, owns, &file.file)
-                    .iter()
-                    .filter_map(|m| {
-                        let found = m
-                            .candidates
-                            .iter()
-                            .find(|c| manifest_dir.join(c).is_file())?;
-                        Some((found.clone(), m.owns_dir || owns_dir(found)))
-                    })
-                    .collect();
+                let mut children: Vec<(PathBuf, bool)> = Vec::new();
+                for m in declared_modules(&path, owns, &file.file) {
+                    match m.candidates.iter().find(|c| manifest_dir.join(c).is_file()) {
+                        Some(found) => {
+                            children.push((found.clone(), m.owns_dir || owns_dir(found)));
+                        }
+                        None => println!("{}", missing_module_warning(&path, &m.candidates)),
+                    }
+                }
                 children.reverse();
                 queue.extend(children);
                 loaded.files.push(file);
@@ -157,6 +156,19 @@ fn load_files(manifest_dir: &Path, roots: &[PathBuf], cfg: &CfgEnv) -> Loaded {
         }
     }
     loaded
+}
+
+/// The `cargo:warning` for a `mod name;` whose file is nowhere rustc would
+/// look (rustc reports it too, if it compiles that module; the warning says
+/// why the module's items then have no shims).
+fn missing_module_warning(file: &Path, tried: &[PathBuf]) -> String {
+    let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "cargo:warning=coffi-build: {}: a module declared here was not found (tried {}); \
+         its #[foreign_call] items get no shims",
+        file.display(),
+        tried.join(", ")
+    )
 }
 
 /// The `cargo:warning` for a file left out because it does not parse (one

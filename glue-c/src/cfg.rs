@@ -166,6 +166,7 @@ impl CfgEnv {
     /// Applies the item's cfgs: `false` to drop it; otherwise leaves only
     /// the unknown ones (plus those inherited from an inline module).
     fn keep(&self, attrs: &mut Vec<Attribute>, inherited: &[Attribute]) -> bool {
+        self.expand_cfg_attr(attrs);
         if self.enabled(attrs) == Some(false) {
             return false;
         }
@@ -221,6 +222,37 @@ impl CfgEnv {
             }
         }
         *stmts = kept;
+    }
+}
+
+impl CfgEnv {
+    /// Replaces each `#[cfg_attr(pred, attrs..)]` whose predicate is known by
+    /// its attributes (true) or nothing (false), as rustc does before an
+    /// attribute macro sees the item; one whose predicate is unknown stays.
+    fn expand_cfg_attr(&self, attrs: &mut Vec<Attribute>) {
+        let mut out = Vec::with_capacity(attrs.len());
+        for attr in attrs.drain(..) {
+            if attr.path().is_ident("cfg_attr") {
+                let parsed = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated);
+                if let Ok(list) = parsed {
+                    let mut parts = list.into_iter();
+                    let value = parts.next().and_then(|pred| self.eval(&pred));
+                    match value {
+                        Some(true) => {
+                            out.extend(parts.map(|meta| Attribute {
+                                meta,
+                                ..attr.clone()
+                            }));
+                            continue;
+                        }
+                        Some(false) => continue,
+                        None => {}
+                    }
+                }
+            }
+            out.push(attr);
+        }
+        *attrs = out;
     }
 }
 
@@ -318,6 +350,8 @@ mod tests {
         let mut file = syn::parse_file(
             r#"
             #[cfg(windows)] mod win { fn a() {} }
+            #[cfg_attr(unix, path = "sys_unix.rs")] mod sys;
+            #[cfg_attr(windows, cfg(any()))] mod kept;
             #[cfg(unix)] mod nix { fn b() {} }
             #[cfg(test)] mod tests { fn c() {} }
             unsafe extern "C" {
@@ -341,7 +375,11 @@ mod tests {
         // The cfg that holds is gone; the unknown one stays and reaches the
         // module's items.
         assert!(!text.contains("cfg (unix)"), "{text}");
-        let Item::Mod(tests) = &file.items[1] else {
+        let Some(Item::Mod(tests)) = file
+            .items
+            .iter()
+            .find(|i| matches!(i, Item::Mod(m) if m.ident == "tests"))
+        else {
             panic!("{text}")
         };
         let Some((_, items)) = &tests.content else {

@@ -248,3 +248,57 @@ fn a_struct_a_bridged_function_returns_by_value_derives_c_struct() {
     let again = mark_bindgen("expat_bindings.rs", &marked.text, "<expat.h>").unwrap();
     assert_eq!(again.text, marked.text);
 }
+
+#[test]
+fn a_function_taking_a_struct_coffi_cannot_derive_for_stays_plain() {
+    // As bindgen writes a packed struct and one with a bitfield unit.
+    let bindings = r#"
+#[repr(C, packed)]
+#[derive(Debug, Copy, Clone)]
+pub struct packed_t {
+    pub tag: u8,
+    pub value: u32,
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct bits_t {
+    pub _bitfield_align_1: [u8; 0],
+    pub _bitfield_1: __BindgenBitfieldUnit<[u8; 1usize]>,
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct plain_t {
+    pub x: ::std::os::raw::c_int,
+}
+unsafe extern "C" {
+    pub fn take_packed(p: packed_t) -> ::std::os::raw::c_int;
+    pub fn take_bits(b: bits_t);
+    pub fn take_plain(p: plain_t) -> plain_t;
+}
+"#;
+    let marked = mark_bindgen("lib.rs", bindings, "lib.h").unwrap();
+    assert_eq!(marked.bridged, ["take_plain"]);
+    let reasons: Vec<(&str, &str)> = marked
+        .left_plain
+        .iter()
+        .map(|l| (l.name.as_str(), l.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons[0].0, "take_packed");
+    assert!(
+        reasons[0].1.contains("not `packed` or `align`"),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons[1].0, "take_bits");
+    assert!(
+        reasons[1]
+            .1
+            .starts_with("in field `_bitfield_1` of `struct bits_t`"),
+        "{reasons:?}"
+    );
+    // Only the struct coffi bridges derives CStruct.
+    assert_eq!(marked.text.matches("coffi::CStruct").count(), 1);
+    assert!(marked.text.contains(
+        "#[derive(coffi::CStruct)]\n#[repr(C)]\n#[derive(Debug, Copy, Clone)]\npub struct plain_t"
+    ));
+}

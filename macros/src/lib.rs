@@ -214,7 +214,12 @@ pub fn export_callback(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `coffi_export.h` too, guarded by `COFFI_STRUCT_Name`, for callbacks),
 /// so the struct must be defined in a bridged file; with
 /// `#[foreign_call(header = "..")]`, the header's typedef of that name is
-/// used instead. The trampoline compares the frame layout with C's.
+/// used instead. A foreign call compares, at run time, the struct's size,
+/// alignment and every field's offset with the C compiler's (only its size
+/// when the bridged files do not define it, with a header). A callback gets
+/// the C definition coffi writes from the same Rust struct, and no run-time
+/// comparison. A struct by value inside a fn pointer type is refused (its
+/// layout could not be compared).
 ///
 /// A callback that returns the struct gives C a zeroed one when its body
 /// panics, unless a field is a bare fn pointer (which has no zero): then

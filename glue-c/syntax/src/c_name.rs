@@ -66,7 +66,30 @@ const C_RESERVED: &[&str] = &[
     "errno",
     "offsetof",
     "NULL",
+    // Predefined by GCC and Clang in their default (GNU) modes.
+    "unix",
+    "linux",
 ];
+
+/// Struct tags the standard headers a shim includes already define.
+const C_TAGS: &[&str] = &["timespec", "timeval"];
+
+/// Why `name` cannot name a field (or, with `is_tag`, the tag) of a struct
+/// the generated C defines, if it cannot.
+pub(crate) fn struct_name_problem(name: &str, is_tag: bool) -> Option<String> {
+    if C_RESERVED.contains(&name) {
+        return Some(format!("`{name}` is a C keyword or standard macro"));
+    }
+    if name.starts_with("__coffi_") {
+        return Some(format!("`{name}` is reserved by coffi"));
+    }
+    if is_tag && C_TAGS.contains(&name) {
+        return Some(format!(
+            "`struct {name}` is defined by the C standard headers"
+        ));
+    }
+    None
+}
 
 /// Checks that `name` can be used as a C identifier in the generated C.
 /// `tokens` is what to blame; `fix` says how to rename.

@@ -9,6 +9,7 @@
 //! the C type the shim and `coffi_export.h` spell.
 
 use crate::attr::CoffiAttr;
+use crate::c_name::struct_name_problem;
 use crate::c_struct::check_c_struct;
 use crate::diag::{Errors, pretty, spanned_err};
 use crate::hints::unknown_type;
@@ -148,6 +149,47 @@ impl TypeDefs {
         let mut out = Vec::new();
         self.collect_structs(ty, 0, &mut out);
         out
+    }
+
+    /// Why a value of type `ty` cannot cross by value, if a struct it holds
+    /// (see [`structs_within`](Self::structs_within)) cannot: not
+    /// `#[repr(C)]`, `packed`, generic, or a field that is not a C type or
+    /// names a type the bridged files do not define (a union, a bitfield
+    /// unit). The first such problem, in words.
+    pub fn by_value_problem(&self, ty: &Type) -> Option<String> {
+        let first_line =
+            |e: syn::Error| e.to_string().lines().next().unwrap_or_default().to_owned();
+        for name in self.structs_within(ty) {
+            let def = self.structs.get(&name)?.first()?;
+            if let Err(e) = check_c_struct(&def.item) {
+                return Some(first_line(e));
+            }
+            let cx = TypeCx::new(CoffiAttr::ForeignCall, false);
+            for (field, ty) in &def.fields {
+                let problem = match classify(ty, &cx, Pos::Field) {
+                    Err(e) => Some(first_line(e)),
+                    Ok(c) => self.unknown_name_in(&c).map(|unknown| {
+                        format!("`{unknown}` is not a struct or alias of the bridged files")
+                    }),
+                };
+                if let Some(problem) = problem {
+                    return Some(format!("in field `{field}` of `struct {name}`: {problem}"));
+                }
+            }
+        }
+        None
+    }
+
+    /// A name by value in `c` (not behind a pointer) that is neither an
+    /// alias nor a struct of the bridged files.
+    fn unknown_name_in(&self, c: &CType) -> Option<String> {
+        match c {
+            CType::Named(n) if !n.in_option => (!self.aliases.contains_key(&n.name)
+                && !self.structs.contains_key(&n.name))
+            .then(|| n.name.clone()),
+            CType::Array(elem, _) => self.unknown_name_in(elem),
+            _ => None,
+        }
     }
 
     fn collect_structs(&self, ty: &Type, depth: usize, out: &mut Vec<String>) {
@@ -475,6 +517,21 @@ impl Use<'_> {
                 format!("`{name}` nests structs deeper than {MAX_ALIAS_DEPTH}"),
                 "flatten the struct",
             ));
+        }
+        // coffi's C side defines `struct Name { .. }` with the Rust names.
+        let names = std::iter::once((name.as_str(), true))
+            .chain(def.fields.iter().map(|(field, _)| (field.as_str(), false)));
+        for (c_name, is_tag) in names {
+            if let Some(problem) = struct_name_problem(c_name, is_tag) {
+                return Err(spanned_err(
+                    self.written,
+                    format!(
+                        "`struct {name}` ({at}) cannot be defined in C as Rust names it: {problem}"
+                    ),
+                    "rename it in Rust, or declare the C function with `header = \"..\"` so that \
+                     the header's type is used",
+                ));
+            }
         }
         let mut fields = Vec::with_capacity(def.fields.len());
         for (field, ty) in &def.fields {

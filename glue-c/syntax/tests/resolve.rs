@@ -430,3 +430,31 @@ fn a_struct_by_value_inside_a_fn_pointer_type_is_an_error() {
     );
     assert!(e[0].contains("`*const Event`"), "{}", e[0]);
 }
+
+#[test]
+fn a_struct_whose_names_c_cannot_take_is_an_error() {
+    for (src, needle) in [
+        (
+            "#[repr(C)] pub struct S { pub default: c_int }",
+            "`default` is a C keyword or standard macro",
+        ),
+        (
+            "#[repr(C)] pub struct S { pub errno: c_int }",
+            "`errno` is a C keyword or standard macro",
+        ),
+        (
+            "#[repr(C)] pub struct timespec { pub tv_sec: i64, pub tv_nsec: i64 }",
+            "`struct timespec` is defined by the C standard headers",
+        ),
+    ] {
+        let name = if src.contains("timespec") {
+            "timespec"
+        } else {
+            "S"
+        };
+        let e = errors(&format!(
+            "{src}\n#[coffi::foreign_call]\nunsafe extern \"C\" {{ fn f(s: {name}); }}"
+        ));
+        assert!(e[0].contains(needle), "{}", e[0]);
+    }
+}
