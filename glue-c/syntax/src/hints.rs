@@ -213,12 +213,13 @@ pub(crate) fn generic(name: &str, ty: &Type, role: Role) -> syn::Error {
 pub(crate) fn unknown_type(name: &str, ty: &Type, owner: CoffiAttr) -> syn::Error {
     let hint = match owner {
         CoffiAttr::ForeignCall => format!(
-            "define it in a bridged file (`type {name} = c_int;`, `type {name} = *mut Opaque;`), \
-             spell it with a C type (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...), \
+            "define it in a bridged file (`type {name} = c_int;`, `type {name} = *mut Opaque;`, \
+             a `#[repr(C)]` struct), or bridge the file that defines it; spell it with a C type (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...), \
              or add `header = \"...\"` to `#[foreign_call]` naming a C header that declares the typedef `{name}`"
         ),
         CoffiAttr::ExportCallback => format!(
-            "define it in a bridged file (`type {name} = c_int;`) or spell it with a C type \
+            "define it in a bridged file (`type {name} = c_int;`, a `#[repr(C)]` struct), bridge \
+             the file that defines it, or spell it with a C type \
              (`c_int`, `u32`, `*mut T`, `extern \"C\" fn(..)`, ...): `#[export_callback]` writes \
              the C prototype itself and cannot use a C typedef `{name}`"
         ),

@@ -384,6 +384,18 @@ impl Use<'_> {
                 // a struct by value is the header's typedef.
                 _ if pos == Pos::Pointee || self.cx.typedefs => Ok(None),
                 Some(defs) if !n.in_option => self.struct_type(n, defs, depth).map(Some),
+                Some(_) => Err(spanned_err(
+                    self.written,
+                    format!(
+                        "`Option<{}>` cannot cross to C: `{}` is a struct, and only `Option` of \
+                         an `extern \"C\" fn` pointer is a C type (`None` is `NULL`)",
+                        n.name, n.name
+                    ),
+                    format!(
+                        "pass `{}` by value, or a raw pointer to it (null for none)",
+                        n.name
+                    ),
+                )),
                 _ => Err(unknown_type(&n.name, self.written, self.cx.owner)),
             };
         };
