@@ -136,7 +136,7 @@ pub(crate) fn expand_fn(f: &ForeignFn) -> TokenStream {
                 #[link_name = #table_sym]
                 static #c_table: [usize; #len];
             },
-            runtime_check(f, &layout, &c_table),
+            runtime_check(f, &layout, &c_table, &local),
         )
     };
 

@@ -267,6 +267,7 @@ pub(crate) fn runtime_check(
     f: &ForeignFn,
     layout: &FrameLayout,
     c_table: &syn::Ident,
+    local: &syn::Ident,
 ) -> TokenStream {
     let frame = frame_ident();
     let offsets = layout.fields.iter().map(|field| {
@@ -283,9 +284,12 @@ pub(crate) fn runtime_check(
         let flag = first_named + 2 * i;
         let number =
             quote_spanned!(span=> <#ty as ::coffi::__private::CrossesToC>::LAYOUT as usize);
+        // The size through the frame's field, not the type: naming the
+        // type once keeps rustc's errors about it to one.
+        let member = format_ident!("{}", field.rust_name());
         quote! {
             #c_table[#flag],
-            if #c_table[#flag] != 0 { #number } else { ::core::mem::size_of::<#ty>() },
+            if #c_table[#flag] != 0 { #number } else { ::core::mem::size_of_val(&#local.#member) },
         }
     });
     let len = layout.table_len();
