@@ -14,6 +14,7 @@ use crate::arch::{self, STACK_ALIGN};
 use crate::blocking_pool::BlockingPool;
 use crate::context::{Mode, ctx};
 use crate::error::Error;
+use crate::stack::compact::switch_depth::below_recorded_sp;
 use crate::stack::{CoroutineStack, FirstWindow, StackPool};
 use crate::stats::bump;
 use corosensei::{Coroutine, CoroutineResult};
@@ -414,10 +415,11 @@ impl Runtime {
                 continue;
             }
             slot.queued = false;
+            let switch_depth = below_recorded_sp(|| Suspend::Yield);
             // SAFETY: the coroutine is parked: it runs again only through
             // `as_running`, which restores its stack first; the backing is
             // this runtime's.
-            if unsafe { task.stack.try_compact(self.backing) } {
+            if unsafe { task.stack.try_compact(self.backing, switch_depth) } {
                 bump(&ctx().stats.compactions);
                 budget -= 1;
             }

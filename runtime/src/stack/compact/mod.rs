@@ -33,7 +33,7 @@
 
 mod io;
 mod registry;
-mod switch_depth;
+pub(crate) mod switch_depth;
 mod table;
 
 pub(crate) use table::ChunkTable;
@@ -259,21 +259,21 @@ impl super::CoroutineStack {
     /// first window (it never grew, and keeps no grown spare), no blocking
     /// call or strict-mode frame is live. Returns whether it did.
     ///
+    /// `switch_depth` is how far below the recorded stack pointer the
+    /// switch to the scheduler wrote ([`switch_depth::below_recorded_sp`]).
+    ///
     /// # Safety
     ///
     /// The coroutine must be suspended (parked) and stay so until
     /// [`Self::restore_before_running`] runs; `fd` must be the backing.
-    pub(crate) unsafe fn try_compact(&self, fd: RawFd) -> bool {
+    pub(crate) unsafe fn try_compact(&self, fd: RawFd, switch_depth: usize) -> bool {
         // SAFETY: the entry lives in the chunk's table, which outlives the
         // stacks carved from it.
         let Some(entry) = (unsafe { self.compaction_entry.as_ref() }) else {
             return false;
         };
         let first = self.first();
-        let sp = self
-            .parked_sp
-            .get()
-            .saturating_sub(switch_depth::below_recorded_sp());
+        let sp = self.parked_sp.get().saturating_sub(switch_depth);
         if self.windows().count() != 1
             || self.spare_len() != 0
             || self.blocking_calls.get() != 0

@@ -6,11 +6,11 @@
 //! The depth depends on the build (an unoptimized build's frames are far
 //! larger), so it is measured once per process: a throwaway coroutine
 //! paints the free part of its stack, records its stack pointer as
-//! `suspend` does, suspends through the same `Yielder::suspend`, and finds
-//! the deepest byte the switch changed.
+//! `suspend` does, suspends through the same `Yielder::suspend` (the
+//! scheduler names its yield type and value, so that the switch measured
+//! is its own), and finds the deepest byte the switch changed.
 
 use crate::arch;
-use crate::scheduler::Suspend;
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::sync::OnceLock;
@@ -24,17 +24,18 @@ const PAINTED: usize = 32 * 1024;
 const MARGIN: usize = 256;
 
 /// Bytes below the stack pointer recorded in `suspend` that a parked
-/// coroutine still uses.
-pub(crate) fn below_recorded_sp() -> usize {
+/// coroutine still uses, when the scheduler suspends with `yielded()`
+/// (measured with the first caller's type; the runtime has one).
+pub(crate) fn below_recorded_sp<S: 'static>(yielded: fn() -> S) -> usize {
     static DEPTH: OnceLock<usize> = OnceLock::new();
-    *DEPTH.get_or_init(|| measure().map_or(PAINTED, |depth| depth + MARGIN))
+    *DEPTH.get_or_init(|| measure(yielded).map_or(PAINTED, |depth| depth + MARGIN))
 }
 
 /// The depth the switch wrote below the recorded stack pointer, or `None`
 /// if it could not be measured (the caller then keeps [`PAINTED`] bytes).
-fn measure() -> Option<usize> {
+fn measure<S: 'static>(yielded: fn() -> S) -> Option<usize> {
     let stack = DefaultStack::new(4 * PAINTED).ok()?;
-    let mut coroutine = Coroutine::with_stack(stack, |yielder: &Yielder<(), Suspend>, ()| {
+    let mut coroutine = Coroutine::with_stack(stack, move |yielder: &Yielder<(), S>, ()| {
         let here = arch::stack_pointer();
         let low = here - PAINTED;
         // Paint from the bottom up, leaving the frames of this closure
@@ -45,7 +46,7 @@ fn measure() -> Option<usize> {
             unsafe { (addr as *mut u8).write_volatile(PAINT) };
         }
         let recorded = arch::stack_pointer();
-        yielder.suspend(Suspend::Yield);
+        yielder.suspend(yielded());
         let deepest = (low..recorded)
             // SAFETY: as above; the switch may have written some of it.
             .find(|&addr| unsafe { (addr as *const u8).read_volatile() } != PAINT)
@@ -66,7 +67,7 @@ fn measure() -> Option<usize> {
 mod tests {
     #[test]
     fn the_switch_writes_a_little_below_the_recorded_stack_pointer() {
-        let depth = super::measure().expect("measured");
+        let depth = super::measure(|| ()).expect("measured");
         assert!(depth > 0 && depth < 8 * 1024, "{depth}");
     }
 }
