@@ -309,15 +309,23 @@ pub(crate) fn runtime_check(
          named types: C {{:?}}, Rust {{:?}}): {cause}"
     );
     let rust = syn::Ident::new("__coffi_rust_layout", Span::mixed_site());
+    let checked = syn::Ident::new("__COFFI_LAYOUT_CHECKED", Span::mixed_site());
+    // Both tables are fixed for the life of the process: compared on the
+    // first call only, so later calls pay one relaxed load.
     quote! {
-        let #rust: [usize; #len] = [
-            ::core::mem::size_of::<#frame>(),
-            ::core::mem::align_of::<#frame>(),
-            #(#offsets,)*
-            #(#layouts)*
-        ];
-        if #c_table != #rust {
-            ::core::panic!(#msg, #c_table, #rust);
+        static #checked: ::core::sync::atomic::AtomicBool =
+            ::core::sync::atomic::AtomicBool::new(false);
+        if !#checked.load(::core::sync::atomic::Ordering::Relaxed) {
+            let #rust: [usize; #len] = [
+                ::core::mem::size_of::<#frame>(),
+                ::core::mem::align_of::<#frame>(),
+                #(#offsets,)*
+                #(#layouts)*
+            ];
+            if #c_table != #rust {
+                ::core::panic!(#msg, #c_table, #rust);
+            }
+            #checked.store(true, ::core::sync::atomic::Ordering::Relaxed);
         }
     }
 }

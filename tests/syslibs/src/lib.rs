@@ -4,28 +4,22 @@
 //! bridged there like any file. Called in `tests/`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
-
-/// zlib: the variadic `gzprintf` and the static `optind` stay plain.
-#[allow(
+// bindgen's names and undocumented items.
+#![allow(
     missing_docs,
     non_upper_case_globals,
     non_camel_case_types,
     non_snake_case,
     clippy::missing_safety_doc
 )]
+
+/// zlib: the variadic `gzprintf` and the static `optind` stay plain.
 pub mod zlib {
     include!(concat!(env!("OUT_DIR"), "/zlib_bindings_coffi.rs"));
 }
 
 /// expat: a parser handle alias, handler typedefs (`Option` of fn pointer
 /// aliases), enums as `c_uint` aliases, and a struct returned by value.
-#[allow(
-    missing_docs,
-    non_upper_case_globals,
-    non_camel_case_types,
-    non_snake_case,
-    clippy::missing_safety_doc
-)]
 pub mod expat {
     include!(concat!(env!("OUT_DIR"), "/expat_bindings_coffi.rs"));
 }
