@@ -507,7 +507,7 @@ pub(crate) fn schedule(runtime: &Runtime) {
             resume(runtime, key);
             let resumes = runtime.resumes.get() + 1;
             runtime.resumes.set(resumes);
-            if resumes % COMPACT_EVERY == 0 {
+            if resumes.is_multiple_of(COMPACT_EVERY) {
                 runtime.compact_idle(COMPACT_BATCH);
             }
             continue;

@@ -256,13 +256,12 @@ fn needs_unsafe_block(span: Span, word: &str) -> syn::Error {
 }
 
 fn link_name_of(attr: &Attribute) -> syn::Result<syn::LitStr> {
-    if let Meta::NameValue(nv) = &attr.meta {
-        if let Expr::Lit(ExprLit {
+    if let Meta::NameValue(nv) = &attr.meta
+        && let Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
         }) = &nv.value
-        {
-            return Ok(s.clone());
-        }
+    {
+        return Ok(s.clone());
     }
     Err(spanned_err(
         attr,

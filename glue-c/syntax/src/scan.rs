@@ -46,10 +46,10 @@ pub fn scan_file(file: &syn::File) -> syn::Result<Vec<Annotated>> {
 
 fn scan_item(item: &Item, found: &mut Vec<Annotated>, errors: &mut Errors) {
     // `#[derive(coffi::CStruct)]` is judged here as the derive judges it.
-    if derives_c_struct(item_attrs(item)) {
-        if let Err(e) = check_c_struct(item) {
-            errors.push(e);
-        }
+    if derives_c_struct(item_attrs(item))
+        && let Err(e) = check_c_struct(item)
+    {
+        errors.push(e);
     }
     if let Some(CoffiAttrSplit { kind, attr, rest }) = take_coffi_attr(item_attrs(item)) {
         let mut item = item.clone();

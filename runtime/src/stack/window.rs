@@ -79,8 +79,22 @@ impl Window {
 
     /// [`Self::map`], once the mappings are taken from the budget.
     fn map_taken(fd: BorrowedFd<'_>, layout: &SlotLayout, len: usize) -> io::Result<Window> {
+        debug_assert!(
+            len > layout.initial,
+            "a grown window is larger than the first"
+        );
         let guard_len = os::guard_size();
-        let guard = os::reserve(guard_len + len)?;
+        let with_regions = os::guard_regions::supported();
+        let guard = if with_regions {
+            // One mapping both takes the window's addresses and shows its
+            // lowest piece: the deep part, with the file's spare guard bytes
+            // below it. What it shows above the deep part is replaced by the
+            // cell's piece in `map_pieces`, before anything runs there.
+            let deep = len - layout.initial;
+            os::map_shared(guard_len + len, fd, layout.deep_end - deep - guard_len)?
+        } else {
+            os::reserve(guard_len + len)?
+        };
         let window = Window {
             guard,
             bottom: guard + guard_len,
@@ -88,42 +102,40 @@ impl Window {
             valgrind_id: None,
             mappings: 0,
         };
-        // SAFETY: the reservation was just made and nothing else knows it.
-        match unsafe { window.map_pieces(fd, layout) } {
+        // SAFETY: the addresses were just taken and nothing else knows them.
+        match unsafe { window.map_pieces(fd, layout, with_regions) } {
             Ok(()) => Ok(window),
             Err(err) => {
-                // SAFETY: the reservation is ours and unused.
+                // SAFETY: the addresses are ours and unused.
                 unsafe { os::unmap(guard, guard_len + len) };
                 Err(err)
             }
         }
     }
 
-    /// Maps the pieces of the window over its reservation, and its guard.
+    /// Maps the pieces of the window over its addresses, and its guard.
+    /// With `lowest_mapped`, `[guard, top)` already shows the lowest piece
+    /// from the file (with the guard's file bytes below it), and the guard
+    /// is a guard region in that mapping; otherwise it is a reservation and
+    /// the guard stays its inaccessible memory.
     ///
     /// # Safety
     ///
-    /// `[guard, top)` must be a reservation the caller owns and nothing uses.
-    unsafe fn map_pieces(&self, fd: BorrowedFd<'_>, layout: &SlotLayout) -> io::Result<()> {
+    /// `[guard, top)` must be addresses the caller owns and nothing uses.
+    unsafe fn map_pieces(
+        &self,
+        fd: BorrowedFd<'_>,
+        layout: &SlotLayout,
+        lowest_mapped: bool,
+    ) -> io::Result<()> {
         let guard_len = self.bottom - self.guard;
         let mut pieces = layout.pieces(self.top, self.len());
         let Some(lowest) = pieces.next() else {
             unreachable!("a window has at least one piece");
         };
-        if os::guard_regions::supported() {
-            // The guard is the lowest part of the deep part's mapping, over
-            // the file's spare guard bytes below the slot's deep part.
-            // SAFETY: inside the caller's reservation.
-            unsafe {
-                os::map_shared_fixed(
-                    self.guard,
-                    guard_len + lowest.len,
-                    fd,
-                    lowest.offset - guard_len,
-                )
-            }?;
-            // SAFETY: the guard bytes of the mapping just made; nothing is
-            // kept there.
+        if lowest_mapped {
+            // SAFETY: the guard bytes of the mapping the caller made; nothing
+            // is kept there.
             match unsafe { os::install_guard(self.guard, guard_len) } {
                 Ok(()) => {}
                 Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
@@ -139,7 +151,7 @@ impl Window {
             unsafe { os::map_shared_fixed(lowest.addr, lowest.len, fd, lowest.offset) }?;
         }
         for piece in pieces {
-            // SAFETY: inside the caller's reservation.
+            // SAFETY: inside the caller's addresses.
             unsafe { os::map_shared_fixed(piece.addr, piece.len, fd, piece.offset) }?;
         }
         Ok(())
