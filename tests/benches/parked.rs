@@ -22,13 +22,18 @@
 //! its stack first); a row parked the same way without compaction gives the
 //! baseline.
 //!
-//! Then, in this process, what compaction costs coroutines woken round
-//! robin (`parked/round_robin.rs`; `-- --round-robin` runs only that).
+//! Then, in this process, what the kernel alone takes for the same page
+//! work (`parked/kernel_floor.rs`; `-- --kernel-floor` runs only that): the
+//! floor of the spawn and resume columns. And what compaction costs
+//! coroutines woken round robin (`parked/round_robin.rs`; `-- --round-robin`
+//! runs only that).
 //!
 //! `cargo bench -p coffi-benches --bench parked`. Without `--bench` (as built
 //! and run by `cargo test --benches`) it makes a 1000-coroutine smoke run of
 //! the 16 KiB rows.
 
+#[path = "parked/kernel_floor.rs"]
+mod kernel_floor;
 #[path = "parked/round_robin.rs"]
 mod round_robin;
 
@@ -399,6 +404,10 @@ fn main() {
         round_robin::report(10_000, 100);
         return;
     }
+    if args.iter().any(|a| a == "--kernel-floor") {
+        kernel_floor::report(HUNDRED_THOUSAND);
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not.
     let bench = args.iter().any(|a| a == "--bench");
     let max_map_count = read_max_map_count();
@@ -492,8 +501,10 @@ fn main() {
         }
     }
     if bench {
+        kernel_floor::report(HUNDRED_THOUSAND);
         round_robin::report(10_000, 100);
     } else {
+        kernel_floor::report(SMOKE_COROUTINES);
         round_robin::report(100, 3);
         println!("\n(smoke run outside `cargo bench`)");
     }
