@@ -274,6 +274,10 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
         echo
         sed -n '/^Relocated row:/p; /^(the COFFI_GUARD_PAGES/p' "$out/parked.log"
         echo
+        # The kernel's own cost of the same page work: the floor under the
+        # spawn and resume targets on this machine.
+        sed -n '/^Kernel floor/,/^Floor of spawn/p' "$out/parked.log"
+        echo
         sed -n '/^Round-robin wakes/,$p' "$out/parked.log"
     } >>"$report"
 fi
