@@ -72,9 +72,11 @@ enum State {
 }
 
 /// A coroutine's place in the slab: its task (taken out while it runs) and
-/// its state.
+/// its state. The task is held inline, not boxed: nothing keeps its
+/// address (the stack it runs on is boxed on its own), so spawning costs
+/// one allocation less.
 struct Slot {
-    task: Option<Box<Task>>,
+    task: Option<Task>,
     state: State,
     /// Times the coroutine parked, to tell whether it parked again since
     /// its entry in the idle queue was made (only counted when the runtime
@@ -265,11 +267,11 @@ impl Runtime {
             body();
         });
         let key = self.slots.borrow_mut().insert(Slot {
-            task: Some(Box::new(Task {
+            task: Some(Task {
                 coroutine,
                 stack,
                 yielder: ptr::null(),
-            })),
+            }),
             state: State::Ready,
             parkings: 0,
             queued: false,
@@ -547,14 +549,14 @@ pub(crate) fn schedule(runtime: &Runtime) {
         // pool.
         deadlocked = runtime.live();
         runtime.tearing_down.set(true);
-        let parked: Vec<Box<Task>> = runtime
+        let parked: Vec<Task> = runtime
             .slots
             .borrow_mut()
             .drain()
             .filter_map(|slot| slot.task)
             .collect();
         for task in parked {
-            finish(runtime, *task);
+            finish(runtime, task);
         }
     }
     if deadlocked > 0 {
@@ -580,7 +582,7 @@ fn resume(runtime: &Runtime, key: usize) {
         coroutine,
         stack,
         yielder,
-    } = &mut *task;
+    } = &mut task;
     let result = as_running(runtime, stack, yielder, || coroutine.resume(()));
     runtime.running.set(None);
     let state = match result {
@@ -595,7 +597,7 @@ fn resume(runtime: &Runtime, key: usize) {
         }
         CoroutineResult::Return(()) => {
             runtime.slots.borrow_mut().remove(key);
-            return finish(runtime, *task);
+            return finish(runtime, task);
         }
     };
     let mut slots = runtime.slots.borrow_mut();
