@@ -276,7 +276,7 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
         echo
         # The kernel's own cost of the same page work: the floor under the
         # spawn and resume targets on this machine.
-        sed -n '/^Kernel floor/,/^Floor of spawn/p' "$out/parked.log"
+        sed -n '/^Kernel floor/,/^Floors: /p' "$out/parked.log"
         echo
         sed -n '/^Round-robin wakes/,$p' "$out/parked.log"
     } >>"$report"

@@ -35,7 +35,7 @@ const USED: usize = 512;
 const MADV_GUARD_INSTALL: libc::c_int = 102;
 const MADV_GUARD_REMOVE: libc::c_int = 103;
 
-/// Nanoseconds per cell of each step, summed over the cells.
+/// Nanoseconds per cell of each step.
 #[derive(Default)]
 struct Steps {
     spawn_guard: f64,
@@ -46,11 +46,17 @@ struct Steps {
     restore_write: f64,
     restore_unguard: f64,
     restore_fault: f64,
+    /// Punching a restored stack's page right after (a woken coroutine
+    /// that returns).
+    restored_finish_punch: f64,
+    /// Punching a never compacted stack's page.
     finish_punch: f64,
+    /// Wall time of restore and finish together, per cell.
+    restore_and_finish: f64,
     anon_fault: f64,
 }
 
-/// Runs `step` and adds its time to `total`; panics with `what` if it fails.
+/// Runs `step`, adds its time to `total`; panics with `what` if it fails.
 fn timed(total: &mut f64, what: &str, step: impl FnOnce() -> libc::c_long) {
     let start = Instant::now();
     let rc = step();
@@ -62,124 +68,177 @@ fn timed(total: &mut f64, what: &str, step: impl FnOnce() -> libc::c_long) {
     );
 }
 
-/// Measures every step over `cells` cells; `None` when the kernel has no
-/// guard regions for shared mappings (before 6.15).
-fn measure(cells: usize) -> Option<Steps> {
-    // SAFETY: creates a file descriptor this function owns.
-    let raw = unsafe { libc::memfd_create(c"coffi-kernel-floor".as_ptr(), libc::MFD_CLOEXEC) };
-    assert!(
-        raw >= 0,
-        "memfd_create: {}",
-        std::io::Error::last_os_error()
-    );
-    // SAFETY: `raw` is a fresh descriptor nothing else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-    let len = cells * CELL;
-    // SAFETY: sizes the file this function owns.
-    let rc = unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) };
-    assert_eq!(rc, 0, "ftruncate: {}", std::io::Error::last_os_error());
-    // SAFETY: a fresh shared mapping of our file; nothing else uses it.
-    let base = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED,
-            fd.as_raw_fd(),
-            0,
-        )
-    };
-    assert_ne!(
-        base,
-        libc::MAP_FAILED,
-        "mmap: {}",
-        std::io::Error::last_os_error()
-    );
-    let base = base as usize;
-    let madvise = |addr: usize, len: usize, advice| -> libc::c_long {
+/// `count` cells in one shared mapping of a memfd of their own, laid out
+/// as the runtime's chunks are.
+struct Cells {
+    fd: OwnedFd,
+    base: usize,
+    count: usize,
+}
+
+impl Cells {
+    fn new(count: usize) -> Cells {
+        // SAFETY: creates a file descriptor this function owns.
+        let raw = unsafe { libc::memfd_create(c"coffi-kernel-floor".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(
+            raw >= 0,
+            "memfd_create: {}",
+            std::io::Error::last_os_error()
+        );
+        // SAFETY: `raw` is a fresh descriptor nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: sizes the file we own.
+        let rc = unsafe { libc::ftruncate(fd.as_raw_fd(), (count * CELL) as libc::off_t) };
+        assert_eq!(rc, 0, "ftruncate: {}", std::io::Error::last_os_error());
+        // SAFETY: a fresh shared mapping of our file; nothing else uses it.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                count * CELL,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        assert_ne!(
+            base,
+            libc::MAP_FAILED,
+            "mmap: {}",
+            std::io::Error::last_os_error()
+        );
+        Cells {
+            fd,
+            base: base as usize,
+            count,
+        }
+    }
+
+    /// Address of cell `i`'s stack top.
+    fn top(&self, i: usize) -> usize {
+        self.base + (i + 1) * CELL
+    }
+
+    fn madvise(&self, addr: usize, len: usize, advice: libc::c_int) -> libc::c_long {
         // SAFETY: a range of our own mapping, which holds nothing but the
-        // bytes this function writes.
+        // bytes these measurements write.
         unsafe { libc::madvise(addr as *mut libc::c_void, len, advice) as libc::c_long }
-    };
-    let fd = fd.as_raw_fd();
-    let punch = |offset: usize, len: usize| -> libc::c_long {
+    }
+
+    /// Releases cell `i`'s first window pages from the file.
+    fn punch(&self, i: usize) -> libc::c_long {
         // SAFETY: releases pages of our own file.
         unsafe {
             libc::fallocate(
-                fd,
+                self.fd.as_raw_fd(),
                 libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
-                offset as libc::off_t,
-                len as libc::off_t,
+                ((i + 1) * CELL - INITIAL) as libc::off_t,
+                INITIAL as libc::off_t,
             ) as libc::c_long
         }
-    };
-    let touch = |addr: usize| {
+    }
+
+    /// File offset of cell `i`'s used bytes.
+    fn used_offset(i: usize) -> libc::off_t {
+        ((i + 1) * CELL - USED) as libc::off_t
+    }
+
+    /// Writes a byte of cell `i`'s used part.
+    fn touch(&self, i: usize) -> libc::c_long {
         // SAFETY: a writable byte of our own mapping.
-        unsafe { std::ptr::write_volatile(addr as *mut u8, 1) };
+        unsafe { std::ptr::write_volatile((self.top(i) - USED) as *mut u8, 1) };
         0
-    };
-    if madvise(base, GUARD, MADV_GUARD_INSTALL) < 0 {
-        // SAFETY: our own mapping, unused.
-        unsafe { libc::munmap(base as *mut libc::c_void, len) };
+    }
+
+    /// Carves every cell (its guard) and takes its first write, as spawning
+    /// does; adds the times to `s` when `timed_steps`.
+    fn spawn_all(&self, s: &mut Steps, timed_steps: bool) {
+        let (mut guard, mut fault) = (0.0, 0.0);
+        for i in 0..self.count {
+            timed(&mut guard, "guard install", || {
+                self.madvise(self.base + i * CELL, GUARD, MADV_GUARD_INSTALL)
+            });
+            timed(&mut fault, "fresh page", || self.touch(i));
+        }
+        if timed_steps {
+            s.spawn_guard = guard / self.count as f64;
+            s.spawn_fault = fault / self.count as f64;
+        }
+    }
+}
+
+impl Drop for Cells {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping; nothing refers to it any more.
+        unsafe { libc::munmap(self.base as *mut libc::c_void, self.count * CELL) };
+    }
+}
+
+/// Measures every step over `cells` cells; `None` when the kernel has no
+/// guard regions for shared mappings (before 6.15).
+fn measure(cells: usize) -> Option<Steps> {
+    let mut s = Steps::default();
+    let per = |total: f64| total / cells as f64;
+    // Coroutines that spawn, park and finish, never compacted.
+    let plain = Cells::new(cells);
+    if plain.madvise(plain.base, GUARD, MADV_GUARD_INSTALL) < 0 {
         return None;
     }
-    let mut s = Steps::default();
-    let top = |i: usize| base + (i + 1) * CELL;
+    plain.spawn_all(&mut s, true);
+    let mut finish = 0.0;
     for i in 0..cells {
-        if i > 0 {
-            timed(&mut s.spawn_guard, "guard install", || {
-                madvise(base + i * CELL, GUARD, MADV_GUARD_INSTALL)
-            });
-        }
-        timed(&mut s.spawn_fault, "fresh page", || touch(top(i) - USED));
+        timed(&mut finish, "punch", || plain.punch(i));
     }
+    s.finish_punch = per(finish);
+    drop(plain);
+    // Coroutines that are all compacted, then woken one after another,
+    // each finishing right after its restore.
+    let compacted = Cells::new(cells);
+    compacted.spawn_all(&mut s, false);
     let mut saved = vec![0u8; USED];
+    let (mut guard, mut read, mut punch) = (0.0, 0.0, 0.0);
     for i in 0..cells {
-        let offset = (i + 1) * CELL;
-        timed(&mut s.compact_guard, "guard install", || {
-            madvise(top(i) - PAGE, PAGE, MADV_GUARD_INSTALL)
+        timed(&mut guard, "guard install", || {
+            compacted.madvise(compacted.top(i) - PAGE, PAGE, MADV_GUARD_INSTALL)
         });
-        timed(&mut s.compact_read, "pread", || {
+        timed(&mut read, "pread", || {
             // SAFETY: reads into our buffer from our file.
             unsafe {
                 libc::pread(
-                    fd,
+                    compacted.fd.as_raw_fd(),
                     saved.as_mut_ptr().cast(),
                     USED,
-                    (offset - USED) as libc::off_t,
+                    Cells::used_offset(i),
                 ) as libc::c_long
             }
         });
-        timed(&mut s.compact_punch, "punch", || {
-            punch(offset - INITIAL, INITIAL)
-        });
+        timed(&mut punch, "punch", || compacted.punch(i));
     }
+    (s.compact_guard, s.compact_read, s.compact_punch) = (per(guard), per(read), per(punch));
+    let (mut write, mut unguard, mut fault, mut finish) = (0.0, 0.0, 0.0, 0.0);
+    let start = Instant::now();
     for i in 0..cells {
-        let offset = (i + 1) * CELL;
-        timed(&mut s.restore_write, "pwrite", || {
+        timed(&mut write, "pwrite", || {
             // SAFETY: writes our buffer into our file.
             unsafe {
                 libc::pwrite(
-                    fd,
+                    compacted.fd.as_raw_fd(),
                     saved.as_ptr().cast(),
                     USED,
-                    (offset - USED) as libc::off_t,
+                    Cells::used_offset(i),
                 ) as libc::c_long
             }
         });
-        timed(&mut s.restore_unguard, "guard remove", || {
-            madvise(top(i) - PAGE, PAGE, MADV_GUARD_REMOVE)
+        timed(&mut unguard, "guard remove", || {
+            compacted.madvise(compacted.top(i) - PAGE, PAGE, MADV_GUARD_REMOVE)
         });
-        timed(&mut s.restore_fault, "minor fault", || touch(top(i) - USED));
+        timed(&mut fault, "minor fault", || compacted.touch(i));
+        timed(&mut finish, "punch", || compacted.punch(i));
     }
-    for i in 0..cells {
-        let offset = (i + 1) * CELL;
-        timed(&mut s.finish_punch, "punch", || {
-            punch(offset - INITIAL, INITIAL)
-        });
-    }
-    // SAFETY: our own mapping; nothing refers to it any more.
-    unsafe { libc::munmap(base as *mut libc::c_void, len) };
+    s.restore_and_finish = per(start.elapsed().as_nanos() as f64);
+    (s.restore_write, s.restore_unguard, s.restore_fault) = (per(write), per(unguard), per(fault));
+    s.restored_finish_punch = per(finish);
+    drop(compacted);
     // SAFETY: a fresh private anonymous mapping.
     let anon = unsafe {
         libc::mmap(
@@ -197,11 +256,15 @@ fn measure(cells: usize) -> Option<Steps> {
         "mmap: {}",
         std::io::Error::last_os_error()
     );
+    let mut fault = 0.0;
     for i in 0..cells {
-        timed(&mut s.anon_fault, "anonymous page", || {
-            touch(anon as usize + i * PAGE)
+        timed(&mut fault, "anonymous page", || {
+            // SAFETY: a writable byte of our own mapping.
+            unsafe { std::ptr::write_volatile((anon as usize + i * PAGE) as *mut u8, 1) };
+            0
         });
     }
+    s.anon_fault = per(fault);
     // SAFETY: our own mapping.
     unsafe { libc::munmap(anon, cells * PAGE) };
     Some(s)
@@ -213,9 +276,8 @@ pub fn report(cells: usize) {
         println!("\n(kernel floor: no guard regions for shared mappings on this kernel; skipped)");
         return;
     };
-    let per = |total: f64| total / cells as f64;
-    let spawn = per(s.spawn_guard + s.spawn_fault);
-    let restore = per(s.restore_write + s.restore_unguard + s.restore_fault);
+    let spawn = s.spawn_guard + s.spawn_fault;
+    let restore = s.restore_write + s.restore_unguard + s.restore_fault;
     println!();
     println!(
         "Kernel floor ({cells} cells of a 64 KiB guard and a 16 KiB first window in one shared \
@@ -245,15 +307,27 @@ pub fn report(cells: usize) {
         ),
         ("restore", "guard region removal", s.restore_unguard),
         ("restore", "first access: minor fault", s.restore_fault),
-        ("finish", "PUNCH_HOLE of a finished stack", s.finish_punch),
+        (
+            "finish",
+            "PUNCH_HOLE of a restored stack, right after",
+            s.restored_finish_punch,
+        ),
+        (
+            "finish",
+            "PUNCH_HOLE of a stack never compacted",
+            s.finish_punch,
+        ),
         ("(Go)", "first write: fresh anonymous page", s.anon_fault),
     ];
-    for (step, work, total) in rows {
-        println!("| {step} | {work} | {:.0} ns |", per(total));
+    for (step, work, ns) in rows {
+        println!("| {step} | {work} | {ns:.0} ns |");
     }
     println!();
     println!(
-        "Floor of spawn + first resume on a fresh cell: {spawn:.0} ns; of restoring a compacted \
-         stack: {restore:.0} ns."
+        "Floors: spawn + first resume on a fresh cell {spawn:.0} ns; restoring a compacted stack \
+         {restore:.0} ns, and with finishing it right after {:.0} ns of wall time (the floor of \
+         the compacted rows' wake + resume + finish); finishing a stack never compacted {:.0} ns \
+         (the other rows').",
+        s.restore_and_finish, s.finish_punch
     );
 }
