@@ -137,18 +137,20 @@ unsafe fn callback_on_coroutine<R, P: FnOnce() -> R, F: FnOnce() -> R>(
     };
     let call_sp = stack.call_sp.get();
     let newest = stack.newest();
-    let sp = if newest.contains(call_sp)
+    // Where the body runs, and the top of the window it runs in (the
+    // newest, after any relocation).
+    let (sp, top) = if newest.contains(call_sp)
         && call_sp - newest.bottom >= need.saturating_add(SWITCH_SLACK)
     {
         // The common case: the newest window has the room right below the
         // trampoline's frames.
-        call_sp & !(arch::STACK_ALIGN - 1)
+        (call_sp & !(arch::STACK_ALIGN - 1), newest.top)
     } else {
         let room = catch_unwind(AssertUnwindSafe(|| make_room(ctx, stack, call_sp, need)));
         match room {
             Ok(sp) => {
                 tell_valgrind_about_aliases(stack, call_sp, sp);
-                sp
+                (sp, stack.newest().top)
             }
             Err(payload) => {
                 // A relocation may have happened (and strict mode protected
@@ -161,7 +163,7 @@ unsafe fn callback_on_coroutine<R, P: FnOnce() -> R, F: FnOnce() -> R>(
         }
     };
     // The shim of the enclosing call re-derives its frame by this top.
-    stack.current_top.set(stack.newest().top);
+    stack.current_top.set(top);
     let saved_sched_sp = ctx.sched_sp.get();
     let saved_call_sp = stack.call_sp.get();
     ctx.callback_depth.set(ctx.callback_depth.get() + 1);
