@@ -232,7 +232,13 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
         # coroutine | stack pages | heap | page tables | mappings / 1000 |
         # spawn + call + park | parked on | compacted | idle + compaction |
         # wake + resume + finish |
-        awk -F'|' -v go_n="$go_n" -v go_total="$(awk -v r="$go_rss" -v p="$go_pte" 'BEGIN { printf "%.4f", (r + p) / 1024 }')" -v go_ns="$go_ns" '
+        # The kernel's own cost of the same page work (the "Floors:" line of
+        # parked/kernel_floor.rs): spawn on a fresh cell, and a compacted
+        # stack's restore followed by its finish.
+        floor_spawn=$(sed -n 's/^Floors: spawn + first resume on a fresh cell \([0-9]*\) ns.*/\1/p' "$out/parked.log")
+        floor_resume=$(sed -n 's/^Floors: .* and with finishing it right after \([0-9]*\) ns.*/\1/p' "$out/parked.log")
+        awk -F'|' -v go_n="$go_n" -v go_total="$(awk -v r="$go_rss" -v p="$go_pte" 'BEGIN { printf "%.4f", (r + p) / 1024 }')" -v go_ns="$go_ns" \
+            -v floor_spawn="${floor_spawn:-0}" -v floor_resume="${floor_resume:-0}" '
         /^\| [0-9]+ KiB/ {
             for (i = 2; i <= 15; i++) gsub(/^ +| +$/, "", $i)
             resident = $6; sub(/ KiB/, "", resident)
@@ -253,6 +259,9 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
                         (resident + tables <= go_total) ? "yes" : "**no**"
                 printf "| resuming a compacted coroutine <= 2 us (wake + restore + resume + finish, per coroutine; issue 13, target 4) | %.0f ns | %s |\n",
                     resume, (resume + 0 <= 2000) ? "yes" : "**no**"
+                if (floor_resume > 0)
+                    printf "| the same against this machine'"'"'s kernel floor (restore + finish, no coroutines) | %.0f ns vs %.0f ns (%.2fx) | (reported) |\n",
+                        resume, floor_resume, resume / floor_resume
             }
             if (million && $12 != "yield_now") next
             if (million && go_n > 0) {
@@ -269,6 +278,9 @@ if [ "${SKIP_PARKED:-0}" != 1 ]; then
                     resident + tables, (resident + tables <= 2) ? "yes" : "**no**"
                 printf "| spawn + first resume + park <= 1 us per coroutine at a million (issue 13, target 3) | %.0f ns | %s |\n",
                     spawn, (spawn + 0 <= 1000) ? "yes" : "**no**"
+                if (floor_spawn > 0)
+                    printf "| the same against this machine'"'"'s kernel floor (guard install + fresh memfd page, no coroutines) | %.0f ns vs %.0f ns (%.2fx) | (reported) |\n",
+                        spawn, floor_spawn, spawn / floor_spawn
             }
         }' "$out/parked.log"
         echo
