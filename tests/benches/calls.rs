@@ -7,6 +7,11 @@
 //! 2. `raw_switch/*`: the same C call wrapped in corosensei's
 //!    `Yielder::on_parent_stack`, from a hand-written coroutine: the stack
 //!    switch alone;
+//!
+//!    2b. `bare_switch/*` (x86_64): the same C call behind a hand-written
+//!    naked stack switch and a shim of coffi's shape, without any of
+//!    `foreign_call`'s bookkeeping: the floor of a stack-switching call
+//!    (`calls/bare_switch.rs`);
 //! 3. `foreign_call/{coroutine,thread}/*`: the `#[foreign_call]` wrappers
 //!    `ffi::empty()` and `ffi::add(..)` from a coroutine (the C runs on the
 //!    scheduler stack) and from a plain thread (the shim runs in place);
@@ -25,6 +30,10 @@
 //!
 //! Coroutine scenarios time their whole loop inside one coroutine of one
 //! runtime per sample (`iter_custom`), so starting the runtime is not timed.
+
+#[cfg(target_arch = "x86_64")]
+#[path = "calls/bare_switch.rs"]
+mod bare_switch;
 
 use coffi_tests::ffi;
 use core::ffi::c_int;
@@ -271,10 +280,19 @@ fn spawn(c: &mut Criterion) {
     group.finish();
 }
 
+/// Scenario 2b, where the hand-written switch exists.
+fn bare_switch(c: &mut Criterion) {
+    #[cfg(target_arch = "x86_64")]
+    bare_switch::bare_switch(c);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = c;
+}
+
 criterion_group!(
     benches,
     floor,
     raw_switch,
+    bare_switch,
     foreign_call,
     callback,
     seed,
