@@ -121,6 +121,8 @@ rows='1. floor: direct C call of empty()|floor/empty|floor/empty
 1. floor: direct C call of add(1, 2)|floor/add|floor/add
 2. raw switch: on_parent_stack around empty()|raw_switch/empty|-
 2. raw switch: on_parent_stack around add()|raw_switch/add|-
+2b. bare switch: naked switch + shim around empty(), no bookkeeping|bare_switch/empty|-
+2b. bare switch: naked switch + shim around add(), no bookkeeping|bare_switch/add|-
 3. foreign_call empty() from a coroutine|foreign_call/coroutine/empty|call/empty
 3. foreign_call add() from a coroutine|foreign_call/coroutine/add|call/add
 3. foreign_call empty() from a plain thread|foreign_call/thread/empty|call/empty
@@ -158,6 +160,8 @@ blocking call round trip < 10 us|coffi:blocking/roundtrip/add|ns:10000|1|us
 callback that goes home < 20 us|coffi:blocking/callback_home|ns:20000|1|us
 foreign_call add from a coroutine <= 2x a direct C call of add (issue 13)|coffi:foreign_call/coroutine/add|coffi:floor/add|2
 foreign_call empty from a coroutine <= 2x a direct C call of empty (issue 13)|coffi:foreign_call/coroutine/empty|coffi:floor/empty|2
+the floor under those two: bare switch + shim around add (bench 2b) <= 2x a direct C call of add|coffi:bare_switch/add|coffi:floor/add|2
+the floor under those two: bare switch + shim around empty (bench 2b) <= 2x a direct C call of empty|coffi:bare_switch/empty|coffi:floor/empty|2
 callback round trip <= 8 ns (issue 13)|coffi:callback/coroutine|ns:8|1|ns
 spawn + call + join <= 100 ns (issue 13)|coffi:spawn/call_join|ns:100|1|ns'
 
