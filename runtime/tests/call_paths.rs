@@ -205,3 +205,49 @@ fn each_thread_runs_its_own_runtime() {
     let sums: Vec<i32> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_eq!(sums, vec![5050 * 50 + 1225, 5050 * 50 + 1225 + 50]);
 }
+
+thread_local! {
+    /// The backtrace `backtrace_cb` took, for the assertion's message.
+    static BACKTRACE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Callback: takes a backtrace from its body, which runs on the coroutine
+/// below the C frames' switch, and says whether it names the coroutine
+/// function that made the foreign call.
+extern "C" fn backtrace_cb() -> i32 {
+    run_callback("backtrace_cb", 64 * 1024, || {
+        let trace = std::backtrace::Backtrace::force_capture().to_string();
+        let found = trace.contains("caller_on_the_coroutine");
+        BACKTRACE.set(trace);
+        i32::from(found)
+    })
+}
+
+/// Shim: calls `backtrace_cb` "from C" on the scheduler stack.
+unsafe extern "C" fn backtrace_shim(a: *mut c_void, top: *const usize) {
+    // SAFETY: the runtime passes the shim a valid top pointer.
+    let top0 = unsafe { common::read_top(top) };
+    let r = backtrace_cb();
+    // SAFETY: `a` is this call's IntFrame.
+    unsafe { store_adjusted(a, top, top0, r) };
+}
+
+/// The coroutine's frame below the foreign call: only a walk that crosses
+/// both switches (callback body → scheduler stack → coroutine) reaches it.
+#[inline(never)]
+fn caller_on_the_coroutine() -> i32 {
+    std::hint::black_box(call_int_shim(backtrace_shim))
+}
+
+#[test]
+fn a_backtrace_in_a_callback_walks_back_across_both_switches_to_the_coroutine() {
+    let (found, trace) = coffi::run(|| {
+        let found = caller_on_the_coroutine();
+        (found, BACKTRACE.take())
+    });
+    assert_eq!(
+        found, 1,
+        "the callback's backtrace stops before the coroutine's frames:\n{trace}"
+    );
+    assert!(trace.contains("backtrace_shim"), "{trace}");
+}
