@@ -72,7 +72,13 @@ impl BlockingPool {
                 Ok(handle) => {
                     counts.threads += 1;
                     let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
-                    handles.retain(|h| !h.is_finished());
+                    // Forget the handles of helpers that exited once they
+                    // are as many as the live ones: starting a thousand
+                    // helpers does not look through the list a thousand
+                    // times.
+                    if handles.len() >= 2 * counts.threads {
+                        handles.retain(|h| !h.is_finished());
+                    }
                     handles.push(handle);
                 }
                 Err(err) if counts.threads == 0 => {
@@ -176,13 +182,18 @@ const SPIN_FOR_JOB: Duration = Duration::from_micros(50);
 /// [`IDLE_EXIT`].
 /// (Not under valgrind, which runs one thread at a time: a spinning thread
 /// would only hold back the one it waits for.)
-/// At most one helper per CPU spins at a time; the others sleep at once.
+/// Helpers spin on all CPUs but one at a time (none on one CPU): the
+/// scheduler thread that hands them jobs and takes their results keeps a
+/// CPU; the other helpers sleep at once.
 fn next_job(jobs: &Receiver<Arc<Job>>) -> Result<Arc<Job>, RecvTimeoutError> {
     static SPINNING: AtomicUsize = AtomicUsize::new(0);
     // `available_parallelism` reads cgroup files: asked once.
-    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let cpus = *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if !crate::valgrind::running_on_valgrind() && SPINNING.fetch_add(1, Ordering::Relaxed) < cpus {
+    static SPINNERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let spinners =
+        *SPINNERS.get_or_init(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1));
+    if !crate::valgrind::running_on_valgrind()
+        && SPINNING.fetch_add(1, Ordering::Relaxed) < spinners
+    {
         let start = std::time::Instant::now();
         let found = 'spin: loop {
             for _ in 0..64 {
