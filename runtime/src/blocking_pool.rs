@@ -182,9 +182,9 @@ const SPIN_FOR_JOB: Duration = Duration::from_micros(50);
 /// [`IDLE_EXIT`].
 /// (Not under valgrind, which runs one thread at a time: a spinning thread
 /// would only hold back the one it waits for.)
-/// Helpers spin on all CPUs but one at a time (none on one CPU): the
-/// scheduler thread that hands them jobs and takes their results keeps a
-/// CPU; the other helpers sleep at once.
+/// At most one helper fewer than there are CPUs spins at a time (none on a
+/// single CPU), so the scheduler thread that hands out the jobs and takes
+/// their results keeps a CPU; the other helpers sleep at once.
 fn next_job(jobs: &Receiver<Arc<Job>>) -> Result<Arc<Job>, RecvTimeoutError> {
     static SPINNING: AtomicUsize = AtomicUsize::new(0);
     // `available_parallelism` reads cgroup files: asked once.
