@@ -13,6 +13,10 @@
 //!   page (a minor fault).
 //! - A finished coroutine's page is punched out.
 //!
+//! Two passes, each over a memfd of its own: in one every coroutine
+//! finishes uncompacted; in the other every cell is compacted, then each is
+//! restored and finished in turn, as the compacted rows of the bench run.
+//!
 //! These are floors for the rows of the parked table: no runtime can spawn
 //! a coroutine on a fresh page, or restore a compacted one, for less than
 //! what the kernel takes for its page. An anonymous page (what a goroutine's
