@@ -178,6 +178,14 @@ fn helper(shared: &Shared, jobs: &Receiver<Arc<Job>>) {
 /// futex wake-up costs more than most short C calls take.
 const SPIN_FOR_JOB: Duration = Duration::from_micros(50);
 
+/// CPUs beyond the one the scheduler thread needs: how many helpers may
+/// spin at once.
+pub(crate) fn spare_cpus() -> usize {
+    // `available_parallelism` reads cgroup files: asked once.
+    static SPARE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SPARE.get_or_init(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1))
+}
+
 /// The next job: polled for [`SPIN_FOR_JOB`], then waited for up to
 /// [`IDLE_EXIT`].
 /// (Not under valgrind, which runs one thread at a time: a spinning thread
@@ -187,12 +195,8 @@ const SPIN_FOR_JOB: Duration = Duration::from_micros(50);
 /// their results keeps a CPU; the other helpers sleep at once.
 fn next_job(jobs: &Receiver<Arc<Job>>) -> Result<Arc<Job>, RecvTimeoutError> {
     static SPINNING: AtomicUsize = AtomicUsize::new(0);
-    // `available_parallelism` reads cgroup files: asked once.
-    static SPINNERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    let spinners =
-        *SPINNERS.get_or_init(|| std::thread::available_parallelism().map_or(0, |n| n.get() - 1));
     if !crate::valgrind::running_on_valgrind()
-        && SPINNING.fetch_add(1, Ordering::Relaxed) < spinners
+        && SPINNING.fetch_add(1, Ordering::Relaxed) < spare_cpus()
     {
         let start = std::time::Instant::now();
         let found = 'spin: loop {

@@ -62,6 +62,7 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
             waker: None,
         }),
         callback_done: Condvar::new(),
+        callback_answered: AtomicBool::new(false),
         panicked: AtomicBool::new(false),
         panic: Mutex::new(None),
     });
@@ -80,6 +81,7 @@ pub unsafe fn blocking_call<Frame>(name: &'static str, shim: ShimFn, frame: *mut
                 // its data lives in the helper's frame until we answer.
                 unsafe { (request.run)(request.data, &job) };
                 job.lock().step = Step::CallbackDone;
+                job.callback_answered.store(true, Ordering::Release);
                 job.callback_done.notify_one();
             }
             _ => unreachable!("NextStep yields only a callback or the end"),
@@ -130,6 +132,9 @@ pub(crate) struct Job {
     exchange: Mutex<Exchange>,
     /// Signalled when a callback at home has finished.
     callback_done: Condvar,
+    /// Set with `Step::CallbackDone`, for the helper to poll before it
+    /// sleeps on `callback_done`.
+    callback_answered: AtomicBool,
     /// A callback panicked: later ones return their `on_panic` at once.
     panicked: AtomicBool,
     /// The first callback panic, resumed when the call returns.
@@ -242,6 +247,7 @@ impl Job {
             run: run_at_home::<R, P, F>,
             data: &raw mut call as usize,
         }));
+        self.poll_for_answer();
         let mut exchange = self.lock();
         while !matches!(exchange.step, Step::CallbackDone) {
             exchange = self
@@ -250,6 +256,7 @@ impl Job {
                 .unwrap_or_else(|e| e.into_inner());
         }
         exchange.step = Step::Running;
+        self.callback_answered.store(false, Ordering::Relaxed);
         drop(exchange);
         match call.result {
             Some(result) => result,
@@ -257,6 +264,31 @@ impl Job {
         }
     }
 }
+
+impl Job {
+    /// Polls for a callback's answer for up to [`SPIN_FOR_ANSWER`] before
+    /// the helper sleeps on the condition variable: a callback at home
+    /// usually answers within microseconds, and waking a sleeping thread
+    /// costs more. Not on a single CPU, where the home thread needs it, nor
+    /// under valgrind, which runs one thread at a time.
+    fn poll_for_answer(&self) {
+        if crate::blocking_pool::spare_cpus() == 0 || crate::valgrind::running_on_valgrind() {
+            return;
+        }
+        let start = std::time::Instant::now();
+        while !self.callback_answered.load(Ordering::Acquire) {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= SPIN_FOR_ANSWER {
+                return;
+            }
+        }
+    }
+}
+
+/// How long a helper polls for a callback's answer before it sleeps.
+const SPIN_FOR_ANSWER: std::time::Duration = std::time::Duration::from_micros(50);
 
 /// A callback on its way home, in the helper's frame.
 struct HomeCall<R, P, F> {
