@@ -198,18 +198,7 @@ fn next_job(jobs: &Receiver<Arc<Job>>) -> Result<Arc<Job>, RecvTimeoutError> {
     if !crate::valgrind::running_on_valgrind()
         && SPINNING.fetch_add(1, Ordering::Relaxed) < spare_cpus()
     {
-        let start = std::time::Instant::now();
-        let found = 'spin: loop {
-            for _ in 0..64 {
-                if let Ok(job) = jobs.try_recv() {
-                    break 'spin Some(job);
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= SPIN_FOR_JOB {
-                break None;
-            }
-        };
+        let found = crate::spin::poll_for(SPIN_FOR_JOB, || jobs.try_recv().ok());
         SPINNING.fetch_sub(1, Ordering::Relaxed);
         if let Some(job) = found {
             return Ok(job);

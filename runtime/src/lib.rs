@@ -84,6 +84,7 @@ mod panic_hook;
 mod scheduler;
 mod shim_abi;
 mod spawn;
+mod spin;
 mod stack;
 mod stats;
 mod valgrind;

@@ -356,18 +356,7 @@ impl Runtime {
 
     /// Spins up to [`SPIN_FOR_WAKE`] for a wake; true if one came.
     fn spin_for_wake(&self) -> bool {
-        let start = std::time::Instant::now();
-        loop {
-            for _ in 0..64 {
-                if !self.woken_rx.is_empty() {
-                    return true;
-                }
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= SPIN_FOR_WAKE {
-                return false;
-            }
-        }
+        crate::spin::poll_for(SPIN_FOR_WAKE, || (!self.woken_rx.is_empty()).then_some(())).is_some()
     }
 
     /// Compacts the stacks of up to `budget` coroutines parked for longer

@@ -275,15 +275,9 @@ impl Job {
         if crate::blocking_pool::spare_cpus() == 0 || crate::valgrind::running_on_valgrind() {
             return;
         }
-        let start = std::time::Instant::now();
-        while !self.callback_answered.load(Ordering::Acquire) {
-            for _ in 0..64 {
-                std::hint::spin_loop();
-            }
-            if start.elapsed() >= SPIN_FOR_ANSWER {
-                return;
-            }
-        }
+        crate::spin::poll_for(SPIN_FOR_ANSWER, || {
+            self.callback_answered.load(Ordering::Acquire).then_some(())
+        });
     }
 }
 
